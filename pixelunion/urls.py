@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from pixelunion import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="account_security", permanent=False)),
+    path("accounts/", include("allauth.urls")),
+    path("account/security/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -1,0 +1,82 @@
+"""Error pages and the health check.
+
+A database that is down is an outage, not a bug: whatever raised it (a session save, a session
+load, a view) the answer is a 503 page in the product's language, never a traceback and never
+a response that was computed without a session check.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger("pixelunion")
+
+
+def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
+    try:
+        body = loader.render_to_string(template, {"message": message}, request=None)
+    except Exception:  # noqa: BLE001 - an error page must never fail itself
+        body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    response = HttpResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    if status == 503:
+        response["Retry-After"] = "30"
+    return response
+
+
+def _message(exception: Exception | None) -> str:
+    """Only messages we wrote ourselves (Http404/PermissionDenied text) are shown."""
+    if exception is None or not exception.args:
+        return ""
+    message = exception.args[0]
+    return message if isinstance(message, str) else ""
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "400.html", 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "403.html", 403, _message(exception))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "404.html", 404, _message(exception))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DatabaseError):
+        logger.error("Database unavailable: %s", exc.__class__.__name__)
+        return _render(request, "503.html", 503)
+    return _render(request, "500.html", 500)
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Checks the database and, when configured, the cache; 503 if either is down."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "down"
+    from django.conf import settings
+
+    if getattr(settings, "REDIS_URL", ""):
+        from django.core.cache import cache
+
+        try:
+            cache.set("healthz", "1", 5)
+            checks["cache"] = "ok" if cache.get("healthz") == "1" else "down"
+        except Exception:  # noqa: BLE001
+            checks["cache"] = "down"
+    ok = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)

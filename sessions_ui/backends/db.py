@@ -1,0 +1,310 @@
+"""The tracked session store: Django's database backend semantics plus who, where and when.
+
+Kept from Django's ``db`` backend: saving to a key that was deleted meanwhile raises
+``UpdateError`` (the middleware turns it into ``SessionInterrupted``), so a revoked session is
+never written back; an unknown key never creates a row. Added: the key is stored hashed, the
+row carries the client as last seen, last activity is written at most once per
+``SESSION_ACTIVITY_INTERVAL``, idle timeout and absolute lifetime are enforced here, and a
+database error stays a database error (Django turns it into "session deleted").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sessions_ui.client import ClientInfo
+from sessions_ui.keys import hash_key, is_valid_key, new_key
+from sessions_ui.models import ClientKind, Session
+from sessions_ui.tracking import client_fields
+
+# Columns the store keeps in memory (and in the cache) for the loaded session.
+ROW_FIELDS = (
+    "id",
+    "public_id",
+    "user_id",
+    "client",
+    "created_at",
+    "last_activity",
+    "expire_date",
+    "ip",
+    "user_agent",
+    "session_data",
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Row:
+    """What the store knows about its session row, as last read or written."""
+
+    id: int
+    public_id: Any
+    user_id: int | None
+    client: str
+    created_at: datetime
+    last_activity: datetime
+    expire_date: datetime
+    ip: str | None
+    user_agent: str
+    session_data: str
+
+
+def lifetimes(client: str) -> tuple[timedelta, timedelta]:
+    """(idle timeout, absolute lifetime) for a client kind, from settings."""
+    if client == ClientKind.APP:
+        return (
+            timedelta(seconds=settings.APP_SESSION_IDLE_TIMEOUT),
+            timedelta(seconds=settings.APP_SESSION_ABSOLUTE_LIFETIME),
+        )
+    return (
+        timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
+        timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME),
+    )
+
+
+def expiry(client: str, created_at: datetime, last_activity: datetime) -> datetime:
+    idle, absolute = lifetimes(client)
+    return min(last_activity + idle, created_at + absolute)
+
+
+def is_alive(row: Row, now: datetime) -> bool:
+    """Re-check both timeouts, so shortening a setting takes effect on stored rows too."""
+    return row.expire_date > now and expiry(row.client, row.created_at, row.last_activity) > now
+
+
+class SessionStore(SessionBase):
+    """One store per request; subclasses that cache rows override the storage hooks."""
+
+    def __init__(
+        self,
+        session_key: str | None = None,
+        *,
+        client: ClientInfo | None = None,
+        client_kind: str = ClientKind.WEB,
+    ) -> None:
+        super().__init__(session_key)
+        self.client = client
+        self.client_kind = client_kind
+        self.row: Row | None = None
+
+    # --- key handling --------------------------------------------------------------------------
+    def _validate_session_key(self, key: object) -> bool:
+        return is_valid_key(key)
+
+    def _get_new_session_key(self) -> str:
+        # Uniqueness is enforced by the table's constraint (CreateError → retry), so the
+        # extra EXISTS query Django's base class makes would buy nothing.
+        return new_key()
+
+    async def _aget_new_session_key(self) -> str:
+        return new_key()
+
+    @property
+    def public_id(self):
+        """The session's public UUID, once it is stored; never the key."""
+        return self.row.public_id if self.row else None
+
+    # --- storage hooks (overridden by the cached store) ---------------------------------------
+    def _row_fetch(self, key_hash: str) -> dict | None:
+        return (
+            Session.objects.filter(key_hash=key_hash, expire_date__gt=timezone.now())
+            .values(*ROW_FIELDS)
+            .first()
+        )
+
+    def _row_written(self, key_hash: str) -> None:
+        """Called after the row behind ``key_hash`` changed in the database."""
+
+    @classmethod
+    def forget(cls, key_hashes: Iterable[str]) -> None:
+        """Called after rows were deleted; the cached store drops its copies."""
+
+    # --- load ----------------------------------------------------------------------------------
+    def load(self) -> dict:
+        data = self._row_fetch(hash_key(self.session_key))
+        row = Row(**data) if data else None
+        if row is None or not is_alive(row, timezone.now()):
+            self._session_key = None
+            self.row = None
+            return {}
+        self.row = row
+        return self.decode(row.session_data)
+
+    def exists(self, session_key: str) -> bool:
+        if not is_valid_key(session_key):
+            return False
+        return Session.objects.filter(key_hash=hash_key(session_key)).exists()
+
+    # --- create / save -------------------------------------------------------------------------
+    def create(self) -> None:
+        while True:
+            self._session_key = self._get_new_session_key()
+            try:
+                self.save(must_create=True)
+            except CreateError:
+                continue
+            self.modified = True
+            return
+
+    def _user_id(self, data: dict) -> int | None:
+        value = data.get(SESSION_KEY)
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def _client_changes(self) -> dict[str, Any]:
+        if self.client is None:
+            return {}
+        return client_fields(self.client, previous=self.row)
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            return self.create()
+        data = self._get_session(no_load=must_create)
+        now = timezone.now()
+        key_hash = hash_key(self.session_key)
+        user_id = self._user_id(data)
+        values: dict[str, Any] = {
+            "session_data": self.encode(data),
+            "user_id": user_id,
+            "last_activity": now,
+            **self._client_changes(),
+        }
+        row = self.row
+        if must_create or row is None:
+            values["created_at"] = now
+            client = self.client_kind
+        else:
+            # "Signed in since" is the moment an anonymous session became a user's.
+            values["created_at"] = now if (row.user_id is None and user_id) else row.created_at
+            client = row.client
+        values["expire_date"] = expiry(client, values["created_at"], now)
+
+        if must_create:
+            try:
+                with transaction.atomic():
+                    obj = Session.objects.create(key_hash=key_hash, client=client, **values)
+            except IntegrityError:
+                raise CreateError from None
+            self.row = Row(**{field: getattr(obj, field) for field in ROW_FIELDS})
+        else:
+            if not Session.objects.filter(key_hash=key_hash).update(**values):
+                raise UpdateError
+            self._refresh_row(values)
+        self._row_written(key_hash)
+
+    def _refresh_row(self, values: dict[str, Any]) -> None:
+        if self.row is not None:
+            known = {k: v for k, v in values.items() if k in Row.__slots__}
+            self.row = dataclasses.replace(self.row, **known)
+
+    # --- activity ------------------------------------------------------------------------------
+    def record_activity(self) -> bool:
+        """Note a request on an unmodified session; writes only when something is news.
+
+        News is: the IP or user agent changed, or the last recorded activity is older than
+        the activity interval. Returns whether a write happened.
+        """
+        row = self.row
+        if row is None or self.session_key is None:
+            return False
+        now = timezone.now()
+        changes = self._client_changes()
+        interval = timedelta(seconds=settings.SESSION_ACTIVITY_INTERVAL)
+        if not changes and now - row.last_activity < interval:
+            return False
+        values = {
+            "last_activity": now,
+            "expire_date": expiry(row.client, row.created_at, now),
+            **changes,
+        }
+        key_hash = hash_key(self.session_key)
+        # A session revoked meanwhile matches nothing here and stays gone.
+        if not Session.objects.filter(key_hash=key_hash).update(**values):
+            return False
+        self._refresh_row(values)
+        self._row_written(key_hash)
+        return True
+
+    # --- rotation, deletion -------------------------------------------------------------------
+    def cycle_key(self) -> None:
+        """New key, same row: the client metadata, public id and history stay; the old key
+        is dead the moment this returns."""
+        data = self._session
+        old_key = self.session_key
+        if old_key is None or self.row is None:
+            self.create()
+            self._session_cache = data
+            return
+        old_hash = hash_key(old_key)
+        while True:
+            key = self._get_new_session_key()
+            try:
+                with transaction.atomic():
+                    updated = Session.objects.filter(key_hash=old_hash).update(
+                        key_hash=hash_key(key)
+                    )
+            except IntegrityError:
+                continue
+            break
+        self.forget([old_hash])
+        if not updated:
+            # Revoked meanwhile: do not bring it back, start a fresh session instead.
+            self.row = None
+            self.create()
+            self._session_cache = data
+            return
+        self._session_key = key
+        self.modified = True
+
+    def delete(self, session_key: str | None = None) -> None:
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        if not is_valid_key(session_key):
+            return
+        key_hash = hash_key(session_key)
+        Session.objects.filter(key_hash=key_hash).delete()
+        self.forget([key_hash])
+        if session_key == self.session_key:
+            self.row = None
+
+    @classmethod
+    def clear_expired(cls) -> None:
+        Session.objects.filter(expire_date__lt=timezone.now()).delete()
+
+    # --- async twins: the very same code, so both paths store user, IP and UA alike ----------
+    async def aload(self) -> dict:
+        return await sync_to_async(self.load)()
+
+    async def aexists(self, session_key: str) -> bool:
+        return await sync_to_async(self.exists)(session_key)
+
+    async def acreate(self) -> None:
+        await sync_to_async(self.create)()
+
+    async def asave(self, must_create: bool = False) -> None:
+        await sync_to_async(self.save)(must_create)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        await sync_to_async(self.delete)(session_key)
+
+    async def acycle_key(self) -> None:
+        await sync_to_async(self.cycle_key)()
+
+    async def arecord_activity(self) -> bool:
+        return await sync_to_async(self.record_activity)()
+
+    @classmethod
+    async def aclear_expired(cls) -> None:
+        await sync_to_async(cls.clear_expired)()

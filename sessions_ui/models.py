@@ -1,0 +1,82 @@
+"""The one session table: every browser and app session of every account.
+
+The session key itself is never stored, only its SHA-256 hash, so a copy of this table yields no
+usable cookie or token. URLs, pages and the API name a session by its random ``public_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ClientKind(models.TextChoices):
+    WEB = "web", _("Browser")
+    APP = "app", _("Mobile app")
+
+
+class DeviceKind(models.TextChoices):
+    DESKTOP = "desktop", _("Computer")
+    MOBILE = "mobile", _("Mobile")
+    TABLET = "tablet", _("Tablet")
+    APP = "app", _("Mobile app")
+    UNKNOWN = "unknown", _("Unknown device")
+
+
+class SessionQuerySet(models.QuerySet):
+    def active(self) -> SessionQuerySet:
+        from django.utils import timezone
+
+        return self.filter(expire_date__gt=timezone.now())
+
+    def of_user(self, user) -> SessionQuerySet:
+        return self.filter(user=user).active()
+
+
+class Session(models.Model):
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    session_data = models.TextField(_("session data"), editable=False)
+    expire_date = models.DateTimeField(_("expires"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tracked_sessions",
+    )
+    client = models.CharField(
+        _("client"), max_length=8, choices=ClientKind.choices, default=ClientKind.WEB
+    )
+    created_at = models.DateTimeField(_("signed in"))
+    last_activity = models.DateTimeField(_("last activity"))
+
+    # The client as last seen; parsed and located only when the IP or user agent changes.
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    device_kind = models.CharField(
+        _("device type"), max_length=8, choices=DeviceKind.choices, default=DeviceKind.UNKNOWN
+    )
+    browser = models.CharField(_("browser"), max_length=64, blank=True)
+    os = models.CharField(_("operating system"), max_length=64, blank=True)
+    device_model = models.CharField(_("device model"), max_length=64, blank=True)
+    app_version = models.CharField(_("app version"), max_length=32, blank=True)
+    country_code = models.CharField(_("country"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=128, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [models.Index(fields=["user", "-last_activity"], name="session_user_activity")]
+
+    def __str__(self) -> str:
+        return str(self.public_id)

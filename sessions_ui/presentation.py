@@ -1,0 +1,89 @@
+"""How a stored session reads on a page: labels from stored fields, no parsing, no lookups."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+
+from sessions_ui.devices import device_title
+from sessions_ui.geo import location_label
+from sessions_ui.models import DeviceKind, Session
+
+ICONS = {kind.value for kind in DeviceKind}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCard:
+    public_id: uuid.UUID
+    title: str
+    icon: str
+    kind_label: str
+    location: str
+    ip: str
+    last_activity: datetime
+    last_activity_label: str
+    created_at: datetime
+    is_current: bool
+    is_app: bool
+
+
+def activity_label(moment: datetime, now: datetime | None = None) -> str:
+    """ "Active now" inside twice the activity interval (the row may lag by one interval)."""
+    now = now or timezone.now()
+    if now - moment < timedelta(seconds=max(2 * settings.SESSION_ACTIVITY_INTERVAL, 120)):
+        return _("Active now")
+    return _("%(delta)s ago") % {"delta": timesince(moment, now, depth=1)}
+
+
+def session_title(session: Session) -> str:
+    return device_title(
+        session.device_kind, session.browser, session.os, session.device_model, session.app_version
+    )
+
+
+def session_card(session: Session, current_public_id: uuid.UUID | None, now: datetime) -> SessionCard:
+    icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
+    return SessionCard(
+        public_id=session.public_id,
+        title=session_title(session),
+        icon=icon,
+        kind_label=str(DeviceKind(icon).label),
+        location=location_label(session.country_code, session.city),
+        ip=session.ip or "",
+        last_activity=session.last_activity,
+        last_activity_label=activity_label(session.last_activity, now),
+        created_at=session.created_at,
+        is_current=session.public_id == current_public_id,
+        is_app=session.client == "app",
+    )
+
+
+LIST_FIELDS = (
+    "public_id",
+    "client",
+    "device_kind",
+    "browser",
+    "os",
+    "device_model",
+    "app_version",
+    "ip",
+    "country_code",
+    "city",
+    "created_at",
+    "last_activity",
+)
+
+
+def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard]:
+    """The user's active sessions, current first, then most recent activity first; one query."""
+    now = timezone.now()
+    rows = Session.objects.of_user(user).only(*LIST_FIELDS).order_by("-last_activity")
+    cards = [session_card(row, current_public_id, now) for row in rows]
+    cards.sort(key=lambda card: not card.is_current)
+    return cards

@@ -1,0 +1,149 @@
+"""Ending sessions: one function per user-level operation, shared by pages, API, admin, signals.
+
+Each operation is a single ``DELETE … RETURNING`` (PostgreSQL and SQLite ≥ 3.35 both have it):
+the rows that were really deleted come back from the same statement, so the cache tombstones
+and the security log speak of exactly those, and there is no window in which a half-done
+revocation could be seen.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any, Iterable, Sequence
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from sessions_ui.models import Session
+
+# What the caller needs to describe the ended sessions (message, security log).
+RETURNED = (
+    "public_id",
+    "key_hash",
+    "user_id",
+    "client",
+    "device_kind",
+    "browser",
+    "os",
+    "device_model",
+    "app_version",
+    "ip",
+    "country_code",
+    "city",
+)
+
+
+class Reason(enum.StrEnum):
+    """Who ended a session, for the security log."""
+
+    USER = "user"  # the user, from another of their sessions
+    OTHERS = "others"  # "sign out all other devices"
+    STAFF = "staff"  # support, in the admin
+    PASSWORD = "password"  # password change or reset
+    SIGN_OUT = "sign_out"  # the session signed itself out
+
+
+@dataclass(frozen=True, slots=True)
+class EndedSession:
+    public_id: uuid.UUID
+    user_id: int | None
+    client: str
+    device_kind: str
+    browser: str
+    os: str
+    device_model: str
+    app_version: str
+    ip: str | None
+    country_code: str
+    city: str
+
+
+class SessionNotFound(LookupError):
+    """No such session among the caller's own: the page answers 404 and nothing changed."""
+
+
+def session_store_class():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
+    table = connection.ops.quote_name(Session._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
+    sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(RETURNED, row)) for row in cursor.fetchall()]
+    if not rows:
+        return []
+    session_store_class().forget(row.pop("key_hash") for row in rows)
+    public_id_field = Session._meta.get_field("public_id")
+    for row in rows:
+        row["public_id"] = public_id_field.to_python(row["public_id"])
+    return [EndedSession(**row) for row in rows]
+
+
+def _uuid_param(value: uuid.UUID) -> Any:
+    return Session._meta.get_field("public_id").get_db_prep_value(value, connection)
+
+
+def parse_public_id(value: object) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise SessionNotFound(value) from None
+
+
+def revoke_session(
+    user, public_id: object, *, reason: Reason = Reason.USER, by_session: object | None = None
+) -> EndedSession:
+    """End one of ``user``'s own sessions. Anything else raises ``SessionNotFound``.
+
+    ``by_session`` is the public id of the session the user acted from, for the log.
+    """
+    pid = parse_public_id(public_id)
+    ended = _delete_returning('"user_id" = %s AND "public_id" = %s', [user.pk, _uuid_param(pid)])
+    if not ended:
+        raise SessionNotFound(pid)
+    _record(user, ended, reason, by_session)
+    return ended[0]
+
+
+def revoke_other_sessions(
+    user, keep_public_id: object | None, *, reason: Reason = Reason.OTHERS
+) -> list[EndedSession]:
+    """End every session of ``user`` except the one named (the caller's own; None: all)."""
+    if keep_public_id is None:
+        ended = _delete_returning('"user_id" = %s', [user.pk])
+    else:
+        pid = parse_public_id(keep_public_id)
+        ended = _delete_returning(
+            '"user_id" = %s AND "public_id" <> %s', [user.pk, _uuid_param(pid)]
+        )
+    _record(user, ended, reason, keep_public_id)
+    return ended
+
+
+def revoke_sessions_by_id(ids: Iterable[int], *, reason: Reason = Reason.STAFF) -> list[EndedSession]:
+    """End the given rows whoever they belong to (staff, in the admin)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return []
+    placeholders = ", ".join(["%s"] * len(ids))
+    ended = _delete_returning(f'"id" IN ({placeholders})', ids)
+    _record(None, ended, reason)
+    return ended
+
+
+def _record(
+    user, ended: list[EndedSession], reason: Reason, by_session: object | None = None
+) -> None:
+    """Tell listeners (the security log) exactly which sessions ended, and why."""
+    from sessions_ui.signals import sessions_ended
+
+    if ended:
+        sessions_ended.send(
+            sender=Session, user=user, ended=ended, reason=reason, by_session=by_session
+        )

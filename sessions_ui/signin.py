@@ -1,0 +1,32 @@
+"""Starting a session outside the browser flow (the mobile app's tokens, demo data)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+from sessions_ui.client import ClientInfo
+from sessions_ui.models import ClientKind
+from sessions_ui.revocation import session_store_class
+
+
+def start_session(
+    user,
+    client: ClientInfo,
+    *,
+    kind: str = ClientKind.APP,
+    backend: str = "django.contrib.auth.backends.ModelBackend",
+    extra: dict | None = None,
+):
+    """Create a signed-in session row for ``user``; returns the store (its key is the token).
+
+    The data is what ``django.contrib.auth.login`` would write, so the same session is valid for
+    ``get_user`` on every path; it is stored with one INSERT.
+    """
+    store = session_store_class()(client=client, client_kind=kind)
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = backend
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    for key, value in (extra or {}).items():
+        store[key] = value
+    store.create()
+    return store

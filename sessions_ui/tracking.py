@@ -1,0 +1,52 @@
+"""What a session row should say about its client, computed only when the client changed.
+
+Parsing a user agent and a GeoIP lookup happen here, on the write path, when the IP or the user
+agent differs from what the row already holds, never while a page is rendered.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sessions_ui.client import ClientInfo
+from sessions_ui.devices import describe_device
+from sessions_ui.geo import locate_ip
+
+
+class _Seen(Protocol):
+    ip: str | None
+    user_agent: str
+
+
+def device_fields(client: ClientInfo) -> dict[str, Any]:
+    device = describe_device(client.user_agent, client.device_model, client.device_type)
+    return {
+        "device_kind": device.kind,
+        "browser": device.browser[:64],
+        "os": device.os[:64],
+        "device_model": device.model[:64],
+        "app_version": device.app_version[:32],
+    }
+
+
+def location_fields(ip: str | None) -> dict[str, Any]:
+    location = locate_ip(ip)
+    return {
+        "country_code": location.country_code,
+        "city": location.city[:128],
+        "time_zone": location.time_zone[:64],
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+    }
+
+
+def client_fields(client: ClientInfo, previous: _Seen | None = None) -> dict[str, Any]:
+    """Model field values that changed between ``previous`` (the stored row) and ``client``."""
+    fields: dict[str, Any] = {}
+    if previous is None or client.user_agent != previous.user_agent:
+        fields["user_agent"] = client.user_agent
+        fields.update(device_fields(client))
+    if previous is None or client.ip != previous.ip:
+        fields["ip"] = client.ip
+        fields.update(location_fields(client.ip))
+    return fields

@@ -1,0 +1,88 @@
+"""Enhetsaktivitet: the device list and the two ways to sign devices out.
+
+Views only translate between HTTP and the functions in ``revocation``; a GET never changes
+anything, every change is a POST with CSRF and a confirmation page that works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from sessions_ui.models import Session
+from sessions_ui.presentation import session_card, session_cards, session_title
+from sessions_ui.revocation import SessionNotFound, revoke_other_sessions, revoke_session
+
+
+def current_public_id(request: HttpRequest) -> uuid.UUID | None:
+    return getattr(request.session, "public_id", None)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def device_list(request: HttpRequest) -> HttpResponse:
+    cards = session_cards(request.user, current_public_id(request))
+    return render(
+        request,
+        "sessions_ui/devices.html",
+        {"cards": cards, "other_count": sum(not c.is_current for c in cards)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    current = current_public_id(request)
+    if public_id == current:
+        # This device: the ordinary sign-out page does that.
+        return redirect("account_logout")
+    if request.method == "POST":
+        try:
+            ended = revoke_session(request.user, public_id, by_session=current)
+        except SessionNotFound:
+            raise Http404(_("No such session on your account.")) from None
+        messages.success(
+            request,
+            _("%(device)s was signed out.") % {"device": session_title(ended)},
+        )
+        return redirect("sessions_ui:devices")
+    try:
+        target = Session.objects.of_user(request.user).get(public_id=public_id)
+    except Session.DoesNotExist:
+        raise Http404(_("No such session on your account.")) from None
+    return render(
+        request,
+        "sessions_ui/confirm_sign_out.html",
+        {"card": session_card(target, current, timezone.now())},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_out_others(request: HttpRequest) -> HttpResponse:
+    current = current_public_id(request)
+    if request.method == "POST":
+        ended = revoke_other_sessions(request.user, current)
+        if ended:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d device was signed out.",
+                    "%(count)d devices were signed out.",
+                    len(ended),
+                )
+                % {"count": len(ended)},
+            )
+        else:
+            messages.info(request, _("There were no other devices to sign out."))
+        return redirect("sessions_ui:devices")
+    others = Session.objects.of_user(request.user).exclude(public_id=current).count()
+    return render(request, "sessions_ui/confirm_sign_out_others.html", {"count": others})
