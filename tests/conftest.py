@@ -1,0 +1,62 @@
+"""Shared fixtures: real users, real sign-ins through allauth's login page."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.test import Client
+
+from tests import agents
+
+PASSWORD = "Rätt häst batteri häftklammer 42"
+
+
+def make_account(email: str, password: str = PASSWORD):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(
+        username=email.split("@")[0], email=email, password=password
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def sign_in(
+    email: str,
+    password: str = PASSWORD,
+    *,
+    user_agent: str = agents.CHROME_WINDOWS,
+    ip: str = agents.IP_STOCKHOLM,
+) -> Client:
+    """A browser (test client) that signed in through the real login form."""
+    browser = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+    response = browser.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return browser
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return make_account("anna@example.com")
+
+
+@pytest.fixture
+def other_user(db):
+    return make_account("bertil@example.com")
+
+
+@pytest.fixture
+def browser(user) -> Client:
+    """Anna, signed in with Chrome on Windows from Stockholm."""
+    return sign_in(user.email)
+
+
+@pytest.fixture
+def phone(user) -> Client:
+    """Anna again, signed in with Safari on an iPhone from Germany."""
+    return sign_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
