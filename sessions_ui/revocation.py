@@ -78,7 +78,7 @@ def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
         rows = [dict(zip(RETURNED, row)) for row in cursor.fetchall()]
     if not rows:
         return []
-    session_store_class().forget(row.pop("key_hash") for row in rows)
+    session_store_class().forget([row.pop("key_hash") for row in rows])
     public_id_field = Session._meta.get_field("public_id")
     for row in rows:
         row["public_id"] = public_id_field.to_python(row["public_id"])

@@ -13,6 +13,9 @@ from sessions_ui.devices import describe_device
 from sessions_ui.geo import locate_ip
 
 
+USER_AGENT_MAX = 512
+
+
 class _Seen(Protocol):
     ip: str | None
     user_agent: str
@@ -43,8 +46,9 @@ def location_fields(ip: str | None) -> dict[str, Any]:
 def client_fields(client: ClientInfo, previous: _Seen | None = None) -> dict[str, Any]:
     """Model field values that changed between ``previous`` (the stored row) and ``client``."""
     fields: dict[str, Any] = {}
-    if previous is None or client.user_agent != previous.user_agent:
-        fields["user_agent"] = client.user_agent
+    user_agent = client.user_agent[:USER_AGENT_MAX]
+    if previous is None or user_agent != previous.user_agent:
+        fields["user_agent"] = user_agent
         fields.update(device_fields(client))
     if previous is None or client.ip != previous.ip:
         fields["ip"] = client.ip

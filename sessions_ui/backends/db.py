@@ -129,6 +129,8 @@ class SessionStore(SessionBase):
 
     # --- load ----------------------------------------------------------------------------------
     def load(self) -> dict:
+        if self.session_key is None:
+            return {}
         data = self._row_fetch(hash_key(self.session_key))
         row = Row(**data) if data else None
         if row is None or not is_alive(row, timezone.now()):
