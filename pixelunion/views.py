@@ -18,9 +18,12 @@ from django.views.decorators.cache import never_cache
 logger = logging.getLogger("pixelunion")
 
 
-def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
+def _render(
+    request: HttpRequest | None, template: str, status: int, message: str = ""
+) -> HttpResponse:
+    """Outage and crash pages get no request: rendering them must not touch the database."""
     try:
-        body = loader.render_to_string(template, {"message": message}, request=None)
+        body = loader.render_to_string(template, {"message": message}, request=request)
     except Exception:  # noqa: BLE001 - an error page must never fail itself
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
     response = HttpResponse(body, status=status)
@@ -39,7 +42,8 @@ def _message(exception: Exception | None) -> str:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "400.html", 400)
+    # No request context: a 400 may come from a forged Host header.
+    return _render(None, "400.html", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -54,8 +58,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if isinstance(exc, DatabaseError):
         logger.error("Database unavailable: %s", exc.__class__.__name__)
-        return _render(request, "503.html", 503)
-    return _render(request, "500.html", 500)
+        return _render(None, "503.html", 503)
+    return _render(None, "500.html", 500)
 
 
 @never_cache

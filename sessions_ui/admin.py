@@ -6,10 +6,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sessions_ui.geo import location_label
 from sessions_ui.models import Session
 from sessions_ui.presentation import session_title
 from sessions_ui.revocation import Reason, revoke_sessions_by_id
-from sessions_ui.geo import location_label
 
 SHOWN = (
     "public_id",
@@ -35,7 +35,15 @@ SHOWN = (
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ("user_email", "device", "location", "ip", "last_activity", "created_at", "client")
+    list_display = (
+        "user_email",
+        "device",
+        "location",
+        "ip",
+        "last_activity",
+        "created_at",
+        "client",
+    )
     list_filter = ("client", "device_kind")
     search_fields = ("user__email",)
     list_select_related = ("user",)

@@ -47,7 +47,9 @@ def session_title(session: Session) -> str:
     )
 
 
-def session_card(session: Session, current_public_id: uuid.UUID | None, now: datetime) -> SessionCard:
+def session_card(
+    session: Session, current_public_id: uuid.UUID | None, now: datetime
+) -> SessionCard:
     icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
     return SessionCard(
         public_id=session.public_id,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -72,10 +73,10 @@ def session_store_class():
 def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
     table = connection.ops.quote_name(Session._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
-    sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"
+    sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"  # noqa: S608 - fixed identifiers, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [dict(zip(RETURNED, row)) for row in cursor.fetchall()]
+        rows = [dict(zip(RETURNED, row, strict=True)) for row in cursor.fetchall()]
     if not rows:
         return []
     session_store_class().forget([row.pop("key_hash") for row in rows])
@@ -126,7 +127,9 @@ def revoke_other_sessions(
     return ended
 
 
-def revoke_sessions_by_id(ids: Iterable[int], *, reason: Reason = Reason.STAFF) -> list[EndedSession]:
+def revoke_sessions_by_id(
+    ids: Iterable[int], *, reason: Reason = Reason.STAFF
+) -> list[EndedSession]:
     """End the given rows whoever they belong to (staff, in the admin)."""
     ids = [int(i) for i in ids]
     if not ids:

@@ -12,7 +12,6 @@ from sessions_ui.client import ClientInfo
 from sessions_ui.devices import describe_device
 from sessions_ui.geo import locate_ip
 
-
 USER_AGENT_MAX = 512
 
 

@@ -60,3 +60,13 @@ def browser(user) -> Client:
 def phone(user) -> Client:
     """Anna again, signed in with Safari on an iPhone from Germany."""
     return sign_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached rows live in the cache: every test starts with none."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield

@@ -19,7 +19,11 @@ def test_sign_up_verify_email_sign_out_and_in(mailoutbox):
     assert page.status_code == 200 and "Skapa konto" in page.content.decode()
     response = visitor.post(
         "/accounts/signup/",
-        {"email": "cecilia@example.com", "password1": "Sju sjösjuka sjömän 7", "password2": "Sju sjösjuka sjömän 7"},
+        {
+            "email": "cecilia@example.com",
+            "password1": "Sju sjösjuka sjömän 7",
+            "password2": "Sju sjösjuka sjömän 7",
+        },
     )
     assert response.status_code == 302
     assert visitor.get("/account/security/").status_code == 302, "unverified: not signed in"
@@ -34,7 +38,9 @@ def test_sign_up_verify_email_sign_out_and_in(mailoutbox):
     assert not Session.objects.filter(user__email="cecilia@example.com").exists()
     assert visitor.get("/account/security/").status_code == 302
 
-    again = visitor.post("/accounts/login/", {"login": "cecilia@example.com", "password": "Sju sjösjuka sjömän 7"})
+    again = visitor.post(
+        "/accounts/login/", {"login": "cecilia@example.com", "password": "Sju sjösjuka sjömän 7"}
+    )
     assert again.status_code == 302 and again["Location"] == "/account/security/"
 
 
@@ -54,7 +60,9 @@ def test_expired_sessions_are_neither_listed_nor_accepted(user, browser, phone):
     from sessions_ui.keys import hash_key
 
     phone_hash = hash_key(phone.cookies["sessionid"].value)
-    Session.objects.filter(key_hash=phone_hash).update(expire_date=timezone.now() - timedelta(seconds=1))
+    Session.objects.filter(key_hash=phone_hash).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
     page = browser.get("/account/security/devices/").content.decode()
     assert "Safari på iPhone" not in page
     assert phone.get("/account/security/").status_code == 302

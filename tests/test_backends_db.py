@@ -144,7 +144,16 @@ def test_unknown_key_gets_a_fresh_key_on_save():
 
 @pytest.mark.parametrize(
     "key",
-    ["", "short", "12345678", "A" * 32, "0123456789abcdefghijklmnopqrstu!", "å" * 32, "a" * 33, None],
+    [
+        "",
+        "short",
+        "12345678",
+        "A" * 32,
+        "0123456789abcdefghijklmnopqrstu!",
+        "å" * 32,
+        "a" * 33,
+        None,
+    ],
 )
 def test_malformed_keys_are_invalid_and_never_queried(key, django_assert_num_queries):
     session = SessionStore(key)
@@ -177,8 +186,12 @@ def test_record_activity_does_not_resurrect_either():
     s1 = SessionStore(client=CHROME)
     s1["x"] = 1
     s1.save()
-    s1.row = s1.row.__class__(**{**{f: getattr(s1.row, f) for f in s1.row.__slots__},
-                                 "last_activity": timezone.now() - timedelta(hours=1)})
+    s1.row = s1.row.__class__(
+        **{
+            **{f: getattr(s1.row, f) for f in s1.row.__slots__},
+            "last_activity": timezone.now() - timedelta(hours=1),
+        }
+    )
     SessionStore(s1.session_key).delete()
     assert s1.record_activity() is False
     assert not Session.objects.exists()
@@ -252,7 +265,9 @@ def test_activity_after_the_window_is_one_update(django_assert_num_queries, sett
 
 def test_new_ip_is_recorded_at_once():
     session = _saved()
-    moved = SessionStore(session.session_key, client=ClientInfo(agents.IP_BRITAIN, agents.CHROME_WINDOWS))
+    moved = SessionStore(
+        session.session_key, client=ClientInfo(agents.IP_BRITAIN, agents.CHROME_WINDOWS)
+    )
     moved["x"]
     assert moved.record_activity() is True
     row = Session.objects.get()
@@ -262,13 +277,17 @@ def test_new_ip_is_recorded_at_once():
 # --- timeouts --------------------------------------------------------------------------------------
 def test_idle_timeout_is_enforced(settings):
     session = _saved()
-    Session.objects.update(last_activity=timezone.now() - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT + 1))
+    Session.objects.update(
+        last_activity=timezone.now() - timedelta(seconds=settings.SESSION_IDLE_TIMEOUT + 1)
+    )
     assert SessionStore(session.session_key).load() == {}
 
 
 def test_absolute_lifetime_is_enforced_even_when_active(settings):
     session = _saved()
-    Session.objects.update(created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1))
+    Session.objects.update(
+        created_at=timezone.now() - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME + 1)
+    )
     assert SessionStore(session.session_key).load() == {}
 
 

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from sessions_ui.models import Session
 from tests import agents
-from tests.conftest import make_account, sign_in
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +67,12 @@ def test_most_recent_activity_first_after_the_current_one(user, browser, phone):
     from django.utils import timezone
 
     third = sign_in(user.email, user_agent=agents.FIREFOX_LINUX, ip=agents.IP_BRITAIN)
-    Session.objects.filter(pk=session_of(phone).pk).update(last_activity=timezone.now() - timedelta(hours=2))
-    Session.objects.filter(pk=session_of(third).pk).update(last_activity=timezone.now() - timedelta(hours=1))
+    Session.objects.filter(pk=session_of(phone).pk).update(
+        last_activity=timezone.now() - timedelta(hours=2)
+    )
+    Session.objects.filter(pk=session_of(third).pk).update(
+        last_activity=timezone.now() - timedelta(hours=1)
+    )
     html = browser.get(DEVICES).content.decode()
     order = re.findall(r'data-session="([0-9a-f-]+)"', html)
     assert order == [str(session_of(c).public_id) for c in (browser, third, phone)]
@@ -80,9 +84,11 @@ def test_other_users_sessions_are_not_listed(user, browser, other_user):
     assert str(session_of(stranger).public_id) not in html
 
 
-def test_constant_queries_whatever_the_number_of_sessions(user, browser, django_assert_max_num_queries):
-    from sessions_ui.signin import start_session
+def test_constant_queries_whatever_the_number_of_sessions(
+    user, browser, django_assert_max_num_queries
+):
     from sessions_ui.client import ClientInfo
+    from sessions_ui.signin import start_session
 
     browser.get(DEVICES)  # settle activity writes
 
@@ -149,7 +155,9 @@ def test_another_users_session_is_404_and_untouched(user, browser, other_user):
 
 
 def test_unknown_and_malformed_ids(browser):
-    assert browser.post(f"{DEVICES}00000000-0000-0000-0000-000000000000/sign-out/").status_code == 404
+    assert (
+        browser.post(f"{DEVICES}00000000-0000-0000-0000-000000000000/sign-out/").status_code == 404
+    )
     assert browser.post(f"{DEVICES}not-a-uuid/sign-out/").status_code == 404
 
 
@@ -183,7 +191,9 @@ def test_user_agent_is_escaped(user, browser):
 
 
 def test_keys_and_hashes_never_reach_the_page(user, browser, phone):
-    html = browser.get(DEVICES).content.decode() + browser.get("/account/security/").content.decode()
+    html = (
+        browser.get(DEVICES).content.decode() + browser.get("/account/security/").content.decode()
+    )
     for client in (browser, phone):
         key = client.cookies["sessionid"].value
         assert key not in html
@@ -201,7 +211,7 @@ def test_hub_links_to_device_activity_and_offers_sign_out_all(user, browser, pho
 
 def test_navigation_links_to_account_security(browser):
     html = browser.get("/account/security/devices/").content.decode()
-    assert re.search(r'<nav[^>]*>.*href="/account/security/".*</nav>', html, re.S)
+    assert re.search(r'<nav[^>]*>.*href="/account/security/".*</nav>', html, re.DOTALL)
 
 
 def test_english_is_selectable(browser):

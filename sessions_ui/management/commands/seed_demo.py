@@ -31,7 +31,9 @@ DEVICES = [
         2,
     ),
     (
-        ClientInfo("83.250.0.1", "Immich_Android_1.132.3", device_model="Pixel 8", device_type="Android"),
+        ClientInfo(
+            "83.250.0.1", "Immich_Android_1.132.3", device_model="Pixel 8", device_type="Android"
+        ),
         ClientKind.APP,
         42,
         30,
