@@ -13,17 +13,53 @@ import sys
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger("pixelunion")
 
 
-def _render(
-    request: HttpRequest | None, template: str, status: int, message: str = ""
-) -> HttpResponse:
+ERRORS = {
+    400: (
+        _("Bad request"),
+        _("Your browser sent a request we could not understand. Check the address and try again."),
+    ),
+    403: (
+        _("Access denied"),
+        _(
+            "You do not have permission to open this page. If you were signed out on another "
+            "device, sign in again."
+        ),
+    ),
+    404: (
+        _("Page not found"),
+        _(
+            "We could not find the page you asked for. The address may be mistyped, or the page "
+            "may have moved."
+        ),
+    ),
+    500: (
+        _("Something went wrong"),
+        _(
+            "An error on our side stopped this page. Please try again in a moment. If it keeps "
+            "happening, contact support."
+        ),
+    ),
+    503: (
+        _("Temporarily unavailable"),
+        _(
+            "The service is temporarily unavailable. Nothing was changed; please try again in a moment."
+        ),
+    ),
+}
+
+
+def _render(request: HttpRequest | None, status: int, message: str = "") -> HttpResponse:
     """Outage and crash pages get no request: rendering them must not touch the database."""
+    title, lead = ERRORS[status]
+    context = {"status": status, "title": title, "lead": lead, "message": message}
     try:
-        body = loader.render_to_string(template, {"message": message}, request=request)
+        body = loader.render_to_string("error.html", context, request=request)
     except Exception:  # noqa: BLE001 - an error page must never fail itself
         body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
     response = HttpResponse(body, status=status)
@@ -43,23 +79,23 @@ def _message(exception: Exception | None) -> str:
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # No request context: a 400 may come from a forged Host header.
-    return _render(None, "400.html", 400)
+    return _render(None, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "403.html", 403, _message(exception))
+    return _render(request, 403, _message(exception))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _render(request, "404.html", 404, _message(exception))
+    return _render(request, 404, _message(exception))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if isinstance(exc, DatabaseError):
         logger.error("Database unavailable: %s", exc.__class__.__name__)
-        return _render(None, "503.html", 503)
-    return _render(None, "500.html", 500)
+        return _render(None, 503)
+    return _render(None, 500)
 
 
 @never_cache
