@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import receivers  # noqa: F401  (connects allauth's password signals)
+        from accounts import checks, receivers  # noqa: F401  (system checks; signal receivers)

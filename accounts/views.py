@@ -1,20 +1,33 @@
-"""Kontosäkerhet: the hub page of the account's security."""
+"""Kontosäkerhet: the hub page, Säkerhetslogg and the password confirmation ("sudo") page."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import ReauthenticationForm
+from accounts.log_presentation import event_row
+from accounts.reauth import RateLimited, WrongCode, WrongPassword, safe_next
+from accounts.reauth import reauthenticate as confirm
+from accounts.security_log import events_for
+from accounts.two_factor import SecondFactorThrottled, backup_codes_remaining, user_has_two_factor
+from accounts.two_factor_views import throttled_message
 from sessions_ui.presentation import session_cards
 from sessions_ui.views import current_public_id
+
+LOG_PAGE_SIZE = 25
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def security(request: HttpRequest) -> HttpResponse:
     cards = session_cards(request.user, current_public_id(request))
+    two_factor_on = user_has_two_factor(request.user)
     return render(
         request,
         "accounts/security.html",
@@ -22,5 +35,53 @@ def security(request: HttpRequest) -> HttpResponse:
             "cards": cards[:3],
             "session_count": len(cards),
             "other_count": sum(not c.is_current for c in cards),
+            "flagged_count": sum(c.is_flagged for c in cards),
+            "two_factor_on": two_factor_on,
+            "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def security_log(request: HttpRequest) -> HttpResponse:
+    """Säkerhetslogg: the account's events, newest first, a page at a time."""
+    page = Paginator(events_for(request.user), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    current = current_public_id(request)
+    return render(
+        request,
+        "accounts/security_log.html",
+        {"page": page, "rows": [event_row(event, current) for event in page]},
+    )
+
+
+@sensitive_post_parameters("password", "code")
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Ask for the password (and a code with 2FA), then go back to the action asked for."""
+    next_url = safe_next(request)
+    needs_code = user_has_two_factor(request.user)
+    form = ReauthenticationForm(request.POST or None, needs_code=needs_code)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirm(request, form.cleaned_data["password"], form.cleaned_data.get("code", ""))
+        except RateLimited:
+            form.add_error(None, _("Too many attempts. Wait a minute and try again."))
+            status = 429
+        except WrongPassword:
+            form.add_error("password", _("That password is not right."))
+        except WrongCode:
+            form.add_error("code", _("That code is not right. Try again."))
+        except SecondFactorThrottled as error:
+            form.add_error(None, throttled_message(error))
+            status = 429
+        else:
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        {"form": form, "next": next_url, "needs_code": needs_code},
+        status=status,
     )

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "pixelunion",
     "sessions_ui",
     "accounts",
+    "ninja",  # django-ninja: serves the API docs page's assets locally (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware: a signed-in session still owing its 2FA code counts as signed out.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -107,8 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
+        # Redis, with a local-memory stand-in while Redis is down, so sign-in and its rate
+        # limits keep working (pixelunion/cache.py).
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "pixelunion.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pu"),
             "OPTIONS": {
@@ -116,14 +122,31 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
             },
-        }
+        },
+        # Sessions get an alias of their own: own key prefix, own timeouts, and errors that
+        # reach the store, which falls back to the database and retries revocations.
+        "sessions": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("SESSION_CACHE_KEY_PREFIX", "pu-s"),
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "IGNORE_EXCEPTIONS": False,
+            },
+        },
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Sessions: one tracked table for browsers and the mobile app -------------------------------
 SESSION_ENGINE = "sessions_ui.backends.cached_db" if REDIS_URL else "sessions_ui.backends.db"
-SESSION_CACHE_ALIAS = "default"
+SESSION_CACHE_ALIAS = "sessions" if REDIS_URL else "default"
+# How long a session row (or a revocation tombstone) lives in the cache, in seconds.
+SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 300)
+# After a cache error the store reads from the database for this many seconds before retrying.
+SESSION_CACHE_RETRY_AFTER = env_int("SESSION_CACHE_RETRY_AFTER", 5)
 # Idle timeout and absolute lifetime, enforced on the server (see README, "Sessions").
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 14 * 24 * 3600)
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 90 * 24 * 3600)
@@ -146,8 +169,11 @@ GEOIP_DB = os.environ.get("GEOIP_DB", "")
 
 # --- Accounts (allauth) --------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's backends, loading the user's 2FA status in the same query.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
+    # Still accepted for sessions that name it (sessions_ui.signin.start_session's default).
     "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -163,6 +189,17 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PixelUnion] "
+# The "sudo" window: password (and 2FA code) entries on a session older than this are asked for
+# again before changing password, email or 2FA and before ending sessions (accounts.reauth).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 15 * 60)
+
+# --- Two-factor authentication (django-otp) and the security log ------------------------------
+OTP_TOTP_ISSUER = "PixelUnion"
+# Wrong codes wait 1, 2, 4, … seconds (django-otp's throttle); a check refuses 0 in production.
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+# Security events older than this are deleted by `manage.py prune_security_log`.
+SECURITY_LOG_RETENTION_DAYS = env_int("SECURITY_LOG_RETENTION_DAYS", 365)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "account_security"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -195,6 +232,43 @@ if os.environ.get("EMAIL_URL") or os.environ.get("DJANGO_EMAIL_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "PixelUnion <no-reply@pixelunion.example>")
+# An unreachable SMTP server gives up after this many seconds instead of hanging a request.
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+
+# --- Suspicious activity: risk signals and new sign-in alerts (sessions_ui.risk, .alerts) --------
+# Ny plats: the place (city, or country when the city is unknown) is not among the account's
+# sign-ins of this many days before the session.
+RISK_NEW_PLACE_DAYS = env_int("RISK_NEW_PLACE_DAYS", 90)
+# Flera länder: sessions active within this many hours come from more than one country.
+RISK_SEVERAL_COUNTRIES_HOURS = env_int("RISK_SEVERAL_COUNTRIES_HOURS", 24)
+# Omöjlig resa: two sign-ins further apart than the distance a plane could cover at this speed
+# (km/h, great-circle distance)…
+RISK_IMPOSSIBLE_TRAVEL_KMH = env_int("RISK_IMPOSSIBLE_TRAVEL_KMH", 1000)
+# …and at least this far apart (km): below it, GeoIP's own inaccuracy (mobile networks are often
+# placed hundreds of km off) would raise false alarms.
+RISK_IMPOSSIBLE_TRAVEL_MIN_KM = env_int("RISK_IMPOSSIBLE_TRAVEL_MIN_KM", 500)
+# Ovanlig tid: a local hour more than RISK_USUAL_HOURS_MARGIN hours from every hour the account
+# has signed in at is unusual; with fewer trusted sign-ins than RISK_USUAL_HOURS_MIN_SIGN_INS, only
+# if it is also night (local RISK_NIGHT_START to RISK_NIGHT_END o'clock).
+RISK_USUAL_HOURS_MIN_SIGN_INS = env_int("RISK_USUAL_HOURS_MIN_SIGN_INS", 5)
+RISK_USUAL_HOURS_MARGIN = env_int("RISK_USUAL_HOURS_MARGIN", 3)
+RISK_NIGHT_START = env_int("RISK_NIGHT_START", 0)
+RISK_NIGHT_END = env_int("RISK_NIGHT_END", 5)
+# How far back (days) and how many of the newest sign-in events the signals read.
+RISK_HISTORY_DAYS = env_int("RISK_HISTORY_DAYS", 365)
+RISK_HISTORY_LIMIT = env_int("RISK_HISTORY_LIMIT", 500)
+# "Ny inloggning på ditt PixelUnion-konto" for a sign-in from a new device or place.
+SIGN_IN_ALERTS = env_bool("SIGN_IN_ALERTS", True)
+# Hand the SMTP conversation to a background thread, so a slow mail server never slows a sign-in.
+SIGN_IN_ALERT_IN_BACKGROUND = env_bool(
+    "SIGN_IN_ALERT_IN_BACKGROUND", EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+)
+# Links in emails point here (never at the Host header of the request that caused the email).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
+    "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "")
+)
+# Where the "Det var inte jag" walk-through and the emails send people for help.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@pixelunion.example")
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -206,7 +280,7 @@ USE_TZ = True
 
 # --- Static files ------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,11 +6,14 @@ from pixelunion import views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="account_security", permanent=False)),
+    # First: the 2FA code step, and allauth's password/email pages behind the sudo window.
+    path("accounts/", include("accounts.allauth_urls")),
     path("accounts/", include("allauth.urls")),
     path("account/security/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
 ]
 
 handler400 = views.bad_request

@@ -77,16 +77,31 @@ def _message(exception: Exception | None) -> str:
     return message if isinstance(message, str) else ""
 
 
+def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    """Under /api/ the app gets the API's JSON error shape, never an HTML page."""
+    if not getattr(request, "path", "").startswith("/api/"):
+        return None
+    from api.errors import error_response
+
+    return error_response(status)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if (api_response := _api_error(request, 400)) is not None:
+        return api_response
     # No request context: a 400 may come from a forged Host header.
     return _render(None, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if (api_response := _api_error(request, 403)) is not None:
+        return api_response
     return _render(request, 403, _message(exception))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if (api_response := _api_error(request, 404)) is not None:
+        return api_response
     return _render(request, 404, _message(exception))
 
 
@@ -94,7 +109,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if isinstance(exc, DatabaseError):
         logger.error("Database unavailable: %s", exc.__class__.__name__)
-        return _render(None, 503)
+        api_response = _api_error(request, 503)
+        return api_response if api_response is not None else _render(None, 503)
+    if (api_response := _api_error(request, 500)) is not None:
+        return api_response
     return _render(None, 500)
 
 
@@ -111,8 +129,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     if getattr(settings, "REDIS_URL", ""):
-        from django.core.cache import cache
+        from django.core.cache import caches
 
+        # The sessions alias reports Redis errors as they are; the default alias would answer
+        # from its local stand-in while Redis is down (pixelunion/cache.py).
+        cache = caches[settings.SESSION_CACHE_ALIAS]
         try:
             cache.set("healthz", "1", 5)
             checks["cache"] = "ok" if cache.get("healthz") == "1" else "down"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from accounts.reauth import reauthentication_required
 from sessions_ui.models import Session
 from sessions_ui.presentation import session_card, session_cards, session_title
 from sessions_ui.revocation import SessionNotFound, revoke_other_sessions, revoke_session
@@ -37,7 +38,14 @@ def device_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _is_this_device(request: HttpRequest, public_id: uuid.UUID) -> bool:
+    return public_id == current_public_id(request)
+
+
+# Ending sessions asks for the password again once the sudo window has passed (accounts.reauth);
+# signing out the device in hand never does.
 @login_required
+@reauthentication_required(unless=_is_this_device)
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     current = current_public_id(request)
@@ -66,6 +74,7 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@reauthentication_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_out_others(request: HttpRequest) -> HttpResponse:
     current = current_public_id(request)

@@ -11,8 +11,9 @@ database error stays a database error (Django turns it into "session deleted").
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -89,10 +90,14 @@ class SessionStore(SessionBase):
         *,
         client: ClientInfo | None = None,
         client_kind: str = ClientKind.WEB,
+        strict_kind: bool = False,
     ) -> None:
         super().__init__(session_key)
         self.client = client
         self.client_kind = client_kind
+        # With strict_kind, a key of another client kind loads as unknown: an API request
+        # (client_kind=app) cannot use a browser's cookie value as its token.
+        self.strict_kind = strict_kind
         self.row: Row | None = None
 
     # --- key handling --------------------------------------------------------------------------
@@ -133,7 +138,11 @@ class SessionStore(SessionBase):
             return {}
         data = self._row_fetch(hash_key(self.session_key))
         row = Row(**data) if data else None
-        if row is None or not is_alive(row, timezone.now()):
+        if (
+            row is None
+            or not is_alive(row, timezone.now())
+            or (self.strict_kind and row.client != self.client_kind)
+        ):
             self._session_key = None
             self.row = None
             return {}
@@ -231,7 +240,12 @@ class SessionStore(SessionBase):
         }
         key_hash = hash_key(self.session_key)
         # A session revoked meanwhile matches nothing here and stays gone.
-        if not Session.objects.filter(key_hash=key_hash).update(**values):
+        target = Session.objects.filter(key_hash=key_hash)
+        if not changes:
+            # Only the clock moved: write only if no other request (another worker, the same
+            # second) wrote since this one read the row, so the interval holds under load.
+            target = target.filter(last_activity=row.last_activity)
+        if not target.update(**values):
             return False
         self._refresh_row(values)
         self._row_written(key_hash)

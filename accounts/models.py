@@ -1,0 +1,64 @@
+"""The security log: what happened to an account, when, and from which session.
+
+Each event copies the session's public id, IP address, device and location *at that moment*:
+sessions end and their rows are deleted, but the log must still say which device it was.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sessions_ui.models import DeviceKind
+
+
+class EventKind(models.TextChoices):
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in attempt")
+    SIGN_OUT = "sign_out", _("Signed out")
+    SESSION_ENDED = "session_ended", _("Device signed out")
+    OTHER_SESSIONS_ENDED = "other_sessions_ended", _("All other devices signed out")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    EMAIL_CHANGED = "email_changed", _("Email address changed")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor authentication turned on")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor authentication turned off")
+    BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
+    BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("New backup codes created")
+    NEW_SIGN_IN_ALERT = "new_sign_in_alert", _("Alert about a new sign-in sent")
+
+
+class SecurityEvent(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="security_events",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
+    # The session the event happened in (or, for "session ended", the session that ended).
+    session_public_id = models.UUIDField(_("session"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    device_kind = models.CharField(
+        _("device type"), max_length=8, choices=DeviceKind.choices, default=DeviceKind.UNKNOWN
+    )
+    browser = models.CharField(_("browser"), max_length=64, blank=True)
+    os = models.CharField(_("operating system"), max_length=64, blank=True)
+    device_model = models.CharField(_("device model"), max_length=64, blank=True)
+    app_version = models.CharField(_("app version"), max_length=32, blank=True)
+    country_code = models.CharField(_("country"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=128, blank=True)
+    # Kind-specific facts: who ended a session and from where, how many devices, which method.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="securityevent_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
