@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from sessions_ui.devices import device_title
 from sessions_ui.geo import location_label
 from sessions_ui.models import DeviceKind, Session
+from sessions_ui.risk import Flag
+from sessions_ui.risk_history import session_flags, sessions_for_risk
 
 ICONS = {kind.value for kind in DeviceKind}
 
@@ -31,6 +33,12 @@ class SessionCard:
     created_at: datetime
     is_current: bool
     is_app: bool
+    # Warning signs (sessions_ui.risk); flagged sessions are listed first.
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flags)
 
 
 def activity_label(moment: datetime, now: datetime | None = None) -> str:
@@ -48,7 +56,10 @@ def session_title(session: Session) -> str:
 
 
 def session_card(
-    session: Session, current_public_id: uuid.UUID | None, now: datetime
+    session: Session,
+    current_public_id: uuid.UUID | None,
+    now: datetime,
+    flags: tuple[Flag, ...] = (),
 ) -> SessionCard:
     icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
     return SessionCard(
@@ -63,6 +74,7 @@ def session_card(
         created_at=session.created_at,
         is_current=session.public_id == current_public_id,
         is_app=session.client == "app",
+        flags=flags,
     )
 
 
@@ -83,9 +95,15 @@ LIST_FIELDS = (
 
 
 def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard]:
-    """The user's active sessions, current first, then most recent activity first; one query."""
+    """The user's active sessions: flagged first, then the current one, then most recent
+    activity first. Two queries: the sessions, and the sign-in events the flags need."""
     now = timezone.now()
-    rows = Session.objects.of_user(user).only(*LIST_FIELDS).order_by("-last_activity")
-    cards = [session_card(row, current_public_id, now) for row in rows]
-    cards.sort(key=lambda card: not card.is_current)
+    rows = list(sessions_for_risk(user).order_by("-last_activity"))
+    flags = session_flags(user, now, sessions=rows)
+    cards = [
+        session_card(row, current_public_id, now, flags.get(row.public_id, ())) for row in rows
+    ]
+    # Most warning signs first (the intruder before the device in hand that merely shares its
+    # "several countries" flag); then this device; the query's order (recent activity) inside.
+    cards.sort(key=lambda card: (-len(card.flags), not card.is_current))
     return cards

@@ -51,3 +51,14 @@ def test_no_add_or_edit(staff):
 def test_non_staff_cannot_reach_the_admin(browser):
     response = browser.get(LIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_see_answers_about_flagged_sign_ins(staff, user, browser, phone):
+    from sessions_ui.models import SignInReview
+
+    target = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value)).public_id
+    browser.post(f"/account/security/devices/{target}/it-was-me/")
+    response = staff.get("/admin/sessions_ui/signinreview/", {"q": user.email})
+    assert response.status_code == 200
+    assert str(target) in response.content.decode()
+    assert SignInReview.objects.get().session_public_id == target

@@ -1,0 +1,118 @@
+"""The two answers to a flagged session, and the walk-through after "Det var inte jag".
+
+Like the sign-out pages: a GET shows a confirmation page (no JavaScript needed) and changes
+nothing, the answer is a POST with CSRF, and only the user's own sessions are found (404
+otherwise). Both answers change what the account trusts, so both ask for the password again
+once the sudo window has passed (``accounts.reauth``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.reauth import reauthentication_required
+from sessions_ui.presentation import SessionCard, session_cards, session_title
+from sessions_ui.reviews import confirm_session, disown_session
+from sessions_ui.revocation import SessionNotFound
+from sessions_ui.views import current_public_id
+
+# Where "turn on 2FA" points, first match wins; the hub (which has the 2FA card) otherwise.
+TWO_FACTOR_SETUP_URLS = ("two_factor_enable", "account_security")
+
+
+def _not_found() -> Http404:
+    return Http404(_("No such session on your account."))
+
+
+def _card(request: HttpRequest, public_id: uuid.UUID) -> SessionCard:
+    """The session as the device list shows it, flags included; 404 if not the user's."""
+    for card in session_cards(request.user, current_public_id(request)):
+        if card.public_id == public_id:
+            return card
+    raise _not_found()
+
+
+def _is_this_device(request: HttpRequest, public_id: uuid.UUID) -> bool:
+    return public_id == current_public_id(request)
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def it_was_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            confirm_session(request.user, public_id)
+        except SessionNotFound:
+            raise _not_found() from None
+        messages.success(
+            request,
+            _("Thank you. This sign-in is marked as yours and will not be flagged again."),
+        )
+        return redirect("sessions_ui:devices")
+    return render(
+        request, "sessions_ui/confirm_it_was_me.html", {"card": _card(request, public_id)}
+    )
+
+
+@login_required
+@reauthentication_required(unless=_is_this_device)
+@require_http_methods(["GET", "HEAD", "POST"])
+def not_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    current = current_public_id(request)
+    if public_id == current:
+        # Someone else on the very device in hand: signing out here is the ordinary sign-out.
+        return redirect("account_logout")
+    if request.method == "POST":
+        try:
+            ended = disown_session(request.user, public_id, by_session=current)
+        except SessionNotFound:
+            raise _not_found() from None
+        messages.success(
+            request, _("%(device)s was signed out.") % {"device": session_title(ended)}
+        )
+        return redirect("sessions_ui:secure_account")
+    return render(request, "sessions_ui/confirm_not_me.html", {"card": _card(request, public_id)})
+
+
+def two_factor_setup_url() -> str:
+    for name in TWO_FACTOR_SETUP_URLS:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/"
+
+
+def _two_factor_on(user) -> bool:
+    try:
+        from accounts.two_factor import user_has_two_factor
+    except ImportError:
+        import django_otp
+
+        return django_otp.user_has_device(user, confirmed=True)
+    return bool(user_has_two_factor(user))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def secure_account(request: HttpRequest) -> HttpResponse:
+    """The seed's steps after suspicious activity: password, 2FA, support."""
+    return render(
+        request,
+        "sessions_ui/secure_account.html",
+        {
+            "two_factor_on": _two_factor_on(request.user),
+            "two_factor_url": two_factor_setup_url(),
+            "support_email": settings.SUPPORT_EMAIL,
+        },
+    )

@@ -1,0 +1,223 @@
+"""The account's sign-in history for ``sessions_ui.risk``, read in two queries.
+
+One query reads the security log's sign-in events (they outlive ended sessions and say where
+and with what each sign-in happened), one the live session rows (where each session is now,
+when it was last active). Each query carries the user's "Det var jag" / "Det var inte jag"
+answer as a subquery, so the cost stays two queries however many sessions and sign-ins there
+are. A live session is judged by its latest sign-in event; a session without one (started
+before the log existed, or by a path that logs nothing) by its row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from sessions_ui.devices import device_title
+from sessions_ui.models import Session, SignInReview, Verdict
+from sessions_ui.risk import Flag, SignIn, Thresholds, assess, device_key
+
+# Session columns the signals need on top of what the device list shows.
+SESSION_FIELDS = (
+    "public_id",
+    "client",
+    "created_at",
+    "last_activity",
+    "device_kind",
+    "browser",
+    "os",
+    "device_model",
+    "app_version",
+    "ip",
+    "country_code",
+    "city",
+    "time_zone",
+    "latitude",
+    "longitude",
+)
+EVENT_FIELDS = (
+    "id",
+    "created_at",
+    "session_public_id",
+    "ip",
+    "device_kind",
+    "browser",
+    "os",
+    "device_model",
+    "app_version",
+    "country_code",
+    "city",
+    "details",
+)
+# Facts a sign-in event may carry beyond the snapshot (as columns, or inside ``details``).
+EXTRA_FIELDS = ("time_zone", "latitude", "longitude")
+
+
+def verdict_of(public_id_field: str) -> Subquery:
+    """The user's answer about the session named by ``public_id_field`` of the outer row."""
+    return Subquery(
+        SignInReview.objects.filter(
+            user=OuterRef("user"), session_public_id=OuterRef(public_id_field)
+        ).values("verdict")[:1]
+    )
+
+
+def sessions_for_risk(user) -> QuerySet[Session]:
+    """The user's live sessions with everything the signals need (``verdict`` annotated)."""
+    return (
+        Session.objects.of_user(user)
+        .only(*SESSION_FIELDS)
+        .annotate(verdict=verdict_of("public_id"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _event_columns() -> tuple[str, ...]:
+    from accounts.models import SecurityEvent
+
+    names = {f.name for f in SecurityEvent._meta.get_fields()}
+    return tuple(name for name in EXTRA_FIELDS if name in names)
+
+
+def _events(user, now: datetime, exclude_event: int | None) -> list[dict[str, Any]]:
+    from accounts.models import EventKind, SecurityEvent
+
+    since = now - timedelta(days=settings.RISK_HISTORY_DAYS)
+    events = SecurityEvent.objects.filter(
+        user=user, kind=EventKind.SIGN_IN, created_at__gte=since, created_at__lte=now
+    )
+    if exclude_event is not None:
+        events = events.exclude(pk=exclude_event)
+    events = events.annotate(verdict=verdict_of("session_public_id")).order_by("-created_at", "-id")
+    columns = (*EVENT_FIELDS, *_event_columns(), "verdict")
+    return list(events.values(*columns)[: settings.RISK_HISTORY_LIMIT])
+
+
+def _extra(event: dict[str, Any]) -> dict[str, Any]:
+    details = event.get("details") if isinstance(event.get("details"), dict) else {}
+    out: dict[str, Any] = {}
+    for name in EXTRA_FIELDS:
+        value = event.get(name)
+        if value in (None, ""):
+            value = details.get(name)
+        if name == "time_zone":
+            out[name] = value if isinstance(value, str) else ""
+        else:
+            out[name] = float(value) if isinstance(value, int | float) else None
+    if out["latitude"] is None or out["longitude"] is None:
+        out["latitude"] = out["longitude"] = None
+    return out
+
+
+def _device(source: Any) -> tuple[str, str]:
+    get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
+    kind, browser, os, model = (
+        get(n) or "" for n in ("device_kind", "browser", "os", "device_model")
+    )
+    title = device_title(kind, browser, os, model, "") if (browser or os or model) else ""
+    return device_key(kind, browser, os, model), title
+
+
+def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
+    key, title = _device(event)
+    facts = _extra(event) | {k: v for k, v in extra.items() if v not in (None, "")}
+    return SignIn(
+        at=event["created_at"],
+        country_code=event.get("country_code") or "",
+        city=event.get("city") or "",
+        device_key=key,
+        device=title,
+        latitude=facts["latitude"],
+        longitude=facts["longitude"],
+        time_zone=facts["time_zone"],
+        confirmed=event.get("verdict") == Verdict.MINE,
+        session_id=event.get("session_public_id"),
+    )
+
+
+def _sign_in_from_row(row: Session) -> SignIn:
+    key, title = _device(row)
+    return SignIn(
+        at=row.created_at,
+        country_code=row.country_code,
+        city=row.city,
+        device_key=key,
+        device=title,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        time_zone=row.time_zone,
+        confirmed=getattr(row, "verdict", None) == Verdict.MINE,
+        session_id=row.public_id,
+        active_at=row.last_activity,
+    )
+
+
+def _attach(sign_in: SignIn, row: Session, same_ip: bool) -> SignIn:
+    """A live session's latest sign-in event, told where the session is now."""
+    changes: dict[str, Any] = {
+        "active_at": row.last_activity,
+        "current_country": row.country_code,
+        "confirmed": sign_in.confirmed or getattr(row, "verdict", None) == Verdict.MINE,
+    }
+    if same_ip:  # the row's GeoIP facts describe the very address it signed in from
+        if sign_in.latitude is None and row.latitude is not None:
+            changes |= {"latitude": row.latitude, "longitude": row.longitude}
+        if not sign_in.time_zone:
+            changes["time_zone"] = row.time_zone
+    return replace(sign_in, **changes)
+
+
+def sign_in_history(
+    user,
+    now: datetime,
+    *,
+    sessions: Iterable[Session] | None = None,
+    exclude_session: uuid.UUID | None = None,
+    exclude_event: int | None = None,
+) -> list[SignIn]:
+    """Every sign-in of the last ``RISK_HISTORY_DAYS`` the signals may learn from.
+
+    ``sessions`` are rows from ``sessions_for_risk`` when the caller already has them (the
+    device list does); otherwise they are read here. Disowned sign-ins are left out.
+    """
+    events = _events(user, now, exclude_event)
+    rows = list(sessions) if sessions is not None else list(sessions_for_risk(user))
+    history: list[SignIn] = []
+    latest: dict[Hashable, int] = {}
+    ips: dict[int, str | None] = {}
+    for event in events:  # newest first
+        if event.get("verdict") == Verdict.NOT_MINE:
+            continue
+        session_id = event.get("session_public_id")
+        if exclude_session is not None and session_id == exclude_session:
+            continue
+        if session_id is not None and session_id not in latest:
+            latest[session_id] = len(history)
+            ips[len(history)] = event.get("ip")
+        history.append(sign_in_from_event(event))
+    for row in rows:
+        if getattr(row, "verdict", None) == Verdict.NOT_MINE:
+            continue
+        if exclude_session is not None and row.public_id == exclude_session:
+            continue
+        index = latest.get(row.public_id)
+        if index is None:
+            history.append(_sign_in_from_row(row))
+        else:
+            history[index] = _attach(history[index], row, same_ip=ips[index] == row.ip)
+    return history
+
+
+def session_flags(
+    user, now: datetime, *, sessions: Sequence[Session] | None = None
+) -> dict[uuid.UUID, tuple[Flag, ...]]:
+    """Flags of each of the user's live sessions, by public id."""
+    history = sign_in_history(user, now, sessions=sessions)
+    return {key: flags for key, flags in assess(history, now, Thresholds.from_settings()).items()}

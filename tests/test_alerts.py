@@ -1,0 +1,191 @@
+"""Ny inloggning på ditt PixelUnion-konto: one email for a sign-in from a new device or place,
+with the right facts; none for a known device and place; never a broken sign-in."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client
+
+from accounts.models import EventKind, SecurityEvent
+from sessions_ui import alerts
+from sessions_ui.keys import hash_key
+from sessions_ui.models import Session
+from tests import agents
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 13:00 in Stockholm, 12:00 in London
+SUBJECT_EN = "New sign-in to your PixelUnion account"
+
+
+class BrokenBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP server unreachable")
+
+
+@pytest.fixture
+def signs_in(django_capture_on_commit_callbacks):
+    """Sign in through the login form; after-commit work (the alert) runs as in production."""
+
+    def sign_in(
+        email: str,
+        *,
+        user_agent: str = agents.CHROME_WINDOWS,
+        ip: str = agents.IP_STOCKHOLM,
+        language: str = "en",
+    ) -> Client:
+        browser = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE=language)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = browser.post("/accounts/login/", {"login": email, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:300]
+        return browser
+
+    return sign_in
+
+
+def body_lines(message) -> set[str]:
+    return {line.strip() for line in message.body.splitlines()}
+
+
+def test_first_sign_in_of_a_new_account_sends_nothing(user, signs_in):
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert mail.outbox == []
+
+
+def test_known_device_and_place_send_nothing(user, signs_in):
+    signs_in(user.email)
+    signs_in(user.email)
+    signs_in(user.email, language="sv")
+    assert mail.outbox == []
+    assert not SecurityEvent.objects.filter(kind=EventKind.NEW_SIGN_IN_ALERT).exists()
+
+
+def test_new_device_and_place_send_one_email_with_the_facts(user, signs_in):
+    with time_machine.travel(T0 - timedelta(days=3), tick=False):
+        signs_in(user.email)
+    with time_machine.travel(T0, tick=False):
+        phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == SUBJECT_EN
+    assert message.to == [user.email]
+    lines = body_lines(message)
+    assert "Device: Safari on iPhone" in lines
+    assert "Approximate location: Germany" in lines
+    assert "IP address: 5.9.0.1" in lines
+    # The German address has no time zone in the database: the site's (Stockholm) is used.
+    assert "Time: Nov. 27, 2026, 1 p.m. (Europe/Stockholm)" in lines
+    assert "- New place: first sign-in from Germany" in lines
+    assert "- Unknown device: first sign-in with Safari on iPhone" in lines
+    assert "Device activity: https://testserver/account/security/devices/" in lines
+    # Säkerhetslogg: the alert, for the session that signed in.
+    alert = SecurityEvent.objects.get(kind=EventKind.NEW_SIGN_IN_ALERT)
+    session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
+    assert alert.session_public_id == session.public_id
+    assert alert.ip == agents.IP_GERMANY and alert.country_code == "DE"
+    assert alert.details["reasons"] == ["new_place", "new_device"]
+    assert phone.get("/account/security/log/").status_code == 200  # Säkerhetslogg shows it
+
+
+def test_time_is_in_the_time_zone_of_the_place_and_the_language_of_the_sign_in(user, signs_in):
+    with time_machine.travel(T0 - timedelta(days=3), tick=False):
+        signs_in(user.email)
+    with time_machine.travel(T0, tick=False):
+        signs_in(user.email, user_agent=agents.FIREFOX_LINUX, ip=agents.IP_BRITAIN, language="sv")
+    [message] = mail.outbox
+    assert "27 november 2026 12:00 (Europe/London)" in message.body
+    assert "Willesden, Storbritannien" in message.body
+
+
+def test_a_new_device_at_home_is_worth_an_email_and_then_not_again_once_confirmed(user, signs_in):
+    signs_in(user.email)
+    phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE)
+    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+    assert "Unknown device" in mail.outbox[0].body and "New place" not in mail.outbox[0].body
+    # "Det var jag": the iPhone is the account's own from now on.
+    session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
+    assert (
+        phone.post(f"/account/security/devices/{session.public_id}/it-was-me/").status_code == 302
+    )
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE)
+    assert len(mail.outbox) == 1
+
+
+def test_with_2fa_the_email_waits_for_the_code(user, signs_in, django_capture_on_commit_callbacks):
+    from tests.two_factor_support import CODE_STEP, add_authenticator, code_for
+
+    signs_in(user.email)
+    device = add_authenticator(user)
+    browser = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert mail.outbox == [], "the password alone is not a sign-in yet"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert browser.post(CODE_STEP, {"code": code_for(device)}).status_code == 302
+    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+
+
+def test_app_sign_in_through_the_api_sends_the_email(
+    user, signs_in, django_capture_on_commit_callbacks
+):
+    from tests.api_support import APP_HEADERS, login
+
+    signs_in(user.email)
+    app = Client(
+        HTTP_USER_AGENT=agents.IMMICH_ANDROID,
+        REMOTE_ADDR=agents.IP_GERMANY,
+        headers={**APP_HEADERS, "Accept-Language": "en"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(app, user.email)
+    assert response.status_code == 201
+    [message] = mail.outbox
+    assert "Device: Immich mobile app on Android · Pixel 8" in body_lines(message)
+
+
+def test_a_mail_server_that_is_down_never_breaks_the_sign_in(user, signs_in, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.test_alerts.BrokenBackend"
+    signs_in(user.email)
+    with caplog.at_level(logging.ERROR, logger="sessions_ui.alerts"):
+        phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert phone.get("/account/security/").status_code == 200  # signed in all the same
+    assert "Could not send the new sign-in alert" in caplog.text
+    assert "unreachable" in caplog.text
+
+
+def test_an_error_while_preparing_the_alert_never_breaks_the_sign_in(
+    user, signs_in, settings, caplog
+):
+    settings.RISK_HISTORY_DAYS = "a year"  # a broken setting: the alert fails, not the sign-in
+    signs_in(user.email)
+    with caplog.at_level(logging.ERROR, logger="sessions_ui.alerts"):
+        phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
+    assert session.user_id == user.pk  # signed in all the same
+    assert "New sign-in alert failed" in caplog.text
+    assert mail.outbox == []
+
+
+def test_sending_on_a_background_thread(user, signs_in, settings):
+    settings.SIGN_IN_ALERT_IN_BACKGROUND = True
+    signs_in(user.email)
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    executor = alerts._executor
+    assert executor is not None
+    alerts._executor = None
+    executor.shutdown(wait=True)
+    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+
+
+def test_alerts_can_be_turned_off(user, signs_in, settings):
+    settings.SIGN_IN_ALERTS = False
+    signs_in(user.email)
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert mail.outbox == []
