@@ -51,8 +51,11 @@ bench: $(STAMP)
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; \
 	else echo "No benchmarks yet (benchmarks/run.py)."; fi
 
+# The long load, race and fault runs (a few minutes; figures in test-results/live-figures.jsonl).
+# They need PostgreSQL, like the fast versions in `make test`'s PostgreSQL pass.
 soak: $(STAMP)
-	@$(BIN)/python -m pytest -q -p no:cacheprovider -m soak; status=$$?; \
+	@DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak; status=$$?; \
 	if [ $$status = 5 ]; then echo "No soak tests yet."; exit 0; fi; exit $$status
 
 # Production-like: DEBUG off, so DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS) must be set.

@@ -68,6 +68,17 @@ ensure_chromium() {
     [[ -x "$CHROMIUM" ]]
 }
 
+# axe-core (npm) for the accessibility audit in tests/e2e; node_modules is not committed.
+AXE=tests/e2e/node_modules/axe-core/axe.min.js
+ensure_axe() {
+    [[ -f $AXE ]] && return 0
+    if command -v npm >/dev/null; then
+        echo "axe-core is missing: installing it with npm (tests/e2e/package.json)…"
+        npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    [[ -f $AXE ]]
+}
+
 # run LABEL [env assignments…] -- [pytest args…]
 run() {
     local label=$1; shift
@@ -118,6 +129,8 @@ else
     missing "PostgreSQL" "not reachable at $(redact "$PG_URL")"
 fi
 if $chromium; then
+    # Without it the audit skips (fails in CI) and says why.
+    ensure_axe || echo "WARNING: axe-core could not be installed (npm ci --prefix tests/e2e)" >&2
     run "browser tests (tests/e2e, Chromium, SQLite)" -u DATABASE_URL -- -m "e2e and not soak" tests/e2e
 else
     missing "browser tests (tests/e2e)" "no Chromium at $CHROMIUM; apt-get install chromium"

@@ -8,6 +8,11 @@ from django.test import Client
 
 from tests import agents
 
+# Redis / cache fixtures (redis_sessions, counted_redis_sessions, locmem_sessions,
+# dead_redis_sessions, fresh_rate_limits) live in their own module; so do the live-server
+# fixtures (live_template, live_database: a PostgreSQL database of a test's own).
+pytest_plugins = ["tests.cache_support", "tests.live"]
+
 PASSWORD = "Rätt häst batteri häftklammer 42"
 
 

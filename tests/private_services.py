@@ -1,0 +1,138 @@
+"""PostgreSQL and Redis instances of a test's own, on spare loopback ports, to stop and start.
+
+Fault tests never touch the machine's shared services on 5432/6379: they ``initdb`` a cluster
+into a temporary folder (as the ``postgres`` user when running as root, since ``initdb`` refuses
+root) and run ``redis-server`` with nothing kept on disk, then stop exactly those processes.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.cache_support import free_port
+from tests.live import skip_or_fail
+
+
+def _pg_bin(tool: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{tool}"))
+    if found:
+        return found[-1]
+    path = shutil.which(tool)
+    if path is None:
+        skip_or_fail(f"PostgreSQL's {tool} not found (apt-get install postgresql)")
+    return path  # type: ignore[return-value]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class PrivatePostgres:
+    """A throw-away cluster: ``start()``, ``stop()`` (and ``start()`` again), ``destroy()``."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="pu-private-pg-"))
+        self.data = self.folder / "data"
+        self.log = self.folder / "server.log"
+        self._user = None
+        if os.geteuid() == 0:
+            try:
+                self._user = pwd.getpwnam("postgres")
+            except KeyError:
+                skip_or_fail("running as root and no postgres user to run initdb as")
+            os.chown(self.folder, self._user.pw_uid, self._user.pw_gid)
+        self._run([_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                   "-E", "UTF8", "--no-sync", "--no-instructions"])
+
+    def _run(self, argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+        if self._user is not None:
+            argv = ["runuser", "-u", self._user.pw_name, "--", *argv]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, (argv, result.stdout[-2000:], result.stderr[-2000:])
+        return result
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            " -c max_connections=60"
+        )
+        self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
+                   "-w", "-t", "30", "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` ends every client connection at once (what a crash or a failover looks like
+        to the app, minus the recovery); ``immediate`` skips the shutdown checkpoint too."""
+        self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop"])
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists() and _listening(self.port)
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            try:
+                self.stop("immediate")
+            except AssertionError:
+                pass
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrivateRedis:
+    """``redis-server --port N --save "" --appendonly no``: stopping it loses everything, as a
+    crashed or replaced cache node does."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            skip_or_fail("redis-server not found (apt-get install redis-server)")
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not _listening(self.port):
+            assert self.process.poll() is None, "redis-server exited"
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port still accepts connections, nothing answers (a hung node)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
