@@ -41,7 +41,10 @@ class TrackedSessionMiddleware(SessionMiddleware):
             )
             return
         key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        request.session = self.SessionStore(key, client=client_from_request(request))
+        # Strict both ways: an app's token in a cookie is no browser session either.
+        request.session = self.SessionStore(
+            key, client=client_from_request(request), strict_kind=True
+        )
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)
