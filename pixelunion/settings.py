@@ -175,6 +175,7 @@ AUTHENTICATION_BACKENDS = [
     # Still accepted for sessions that name it (sessions_ui.signin.start_session's default).
     "django.contrib.auth.backends.ModelBackend",
 ]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
