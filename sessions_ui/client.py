@@ -150,12 +150,46 @@ def _clean_text(value: str | None, limit: int) -> str:
 
 
 def client_from_request(request: HttpRequest) -> ClientInfo:
-    """Everything the session table records about the client of ``request``."""
+    """Everything the session table records about the client of ``request``.
+
+    Runs on every request (the session middleware compares it with the stored row), and one
+    client sends the same headers request after request: the answer is remembered per distinct
+    headers (bounded; the texts are cut as ``_clean_text`` cuts them anyway).
+    """
     meta = request.META
     trusted = getattr(settings, "TRUSTED_PROXIES", None) or ()
-    return ClientInfo(
-        ip=client_ip(meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), trusted),
-        user_agent=_clean_text(meta.get("HTTP_USER_AGENT"), USER_AGENT_MAX),
-        device_model=_clean_text(meta.get("HTTP_DEVICEMODEL"), DEVICE_MODEL_MAX),
-        device_type=_clean_text(meta.get("HTTP_DEVICETYPE"), DEVICE_TYPE_MAX),
+    trusted = trusted if isinstance(trusted, str) else tuple(trusted)
+    forwarded_for = meta.get("HTTP_X_FORWARDED_FOR")
+    headers = (
+        meta.get("REMOTE_ADDR"),
+        forwarded_for,
+        (meta.get("HTTP_USER_AGENT") or "")[: USER_AGENT_MAX * 2],
+        (meta.get("HTTP_DEVICEMODEL") or "")[: DEVICE_MODEL_MAX * 2],
+        (meta.get("HTTP_DEVICETYPE") or "")[: DEVICE_TYPE_MAX * 2],
+        trusted,
     )
+    if forwarded_for and len(forwarded_for) > _MEMO_FORWARDED_MAX:
+        return _client_info(*headers)
+    return _remembered_client_info(*headers)
+
+
+_MEMO_FORWARDED_MAX = 1024
+
+
+def _client_info(
+    remote_addr: str | None,
+    forwarded_for: str | None,
+    user_agent: str,
+    device_model: str,
+    device_type: str,
+    trusted: str | tuple[str, ...],
+) -> ClientInfo:
+    return ClientInfo(
+        ip=client_ip(remote_addr, forwarded_for, trusted),
+        user_agent=_clean_text(user_agent, USER_AGENT_MAX),
+        device_model=_clean_text(device_model, DEVICE_MODEL_MAX),
+        device_type=_clean_text(device_type, DEVICE_TYPE_MAX),
+    )
+
+
+_remembered_client_info = lru_cache(maxsize=1024)(_client_info)

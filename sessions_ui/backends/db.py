@@ -22,6 +22,7 @@ from django.contrib.sessions.backends.base import CreateError, SessionBase, Upda
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sessions_ui.backends.row_query import fetch_row
 from sessions_ui.client import ClientInfo
 from sessions_ui.keys import hash_key, is_valid_key, new_key
 from sessions_ui.models import ClientKind, Session
@@ -118,12 +119,13 @@ class SessionStore(SessionBase):
         return self.row.public_id if self.row else None
 
     # --- storage hooks (overridden by the cached store) ---------------------------------------
-    def _row_fetch(self, key_hash: str) -> dict | None:
-        return (
-            Session.objects.filter(key_hash=key_hash, expire_date__gt=timezone.now())
-            .values(*ROW_FIELDS)
-            .first()
-        )
+    def _row_fetch(self, key_hash: str) -> dict | Row | None:
+        # The ORM's own query, compiled once per connection (see row_query: the hot path).
+        return fetch_row(ROW_FIELDS, key_hash, timezone.now())
+
+    def _decode_row(self, row: Row) -> dict:
+        """The session data of a row just loaded (the cached store may already have it)."""
+        return self.decode(row.session_data)
 
     def _row_written(self, key_hash: str) -> None:
         """Called after the row behind ``key_hash`` changed in the database."""
@@ -137,7 +139,7 @@ class SessionStore(SessionBase):
         if self.session_key is None:
             return {}
         data = self._row_fetch(hash_key(self.session_key))
-        row = Row(**data) if data else None
+        row = data if isinstance(data, Row) or data is None else Row(**data)
         if (
             row is None
             or not is_alive(row, timezone.now())
@@ -147,7 +149,7 @@ class SessionStore(SessionBase):
             self.row = None
             return {}
         self.row = row
-        return self.decode(row.session_data)
+        return self._decode_row(row)
 
     def exists(self, session_key: str) -> bool:
         if not is_valid_key(session_key):

@@ -1,0 +1,22 @@
+"""The whole product (pixelunion.settings) on the bench database and Redis database 7: for the
+device list and "sign out all others" timings (scale.py)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
+os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/" + os.environ.get(
+    "BENCH_DATABASE", "bench"
+)
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+os.environ["CACHE_KEY_PREFIX"] = "bench-site-d"
+os.environ["SESSION_CACHE_KEY_PREFIX"] = "bench-site-s"
+os.environ["DJANGO_SSL_REDIRECT"] = "0"
+
+from pixelunion.settings import *  # noqa: E402,F403
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

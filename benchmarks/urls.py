@@ -1,0 +1,24 @@
+"""The benchmark's two addresses: sign the bench user in, and the tiny authenticated view."""
+
+from django.contrib.auth import get_user_model, login
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+BENCH_USERNAME = "bench"
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Signs in through each configuration's own middleware and backend, as a login view would."""
+    user = get_user_model().objects.get(username=BENCH_USERNAME)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponse("signed in")
+
+
+def whoami(request: HttpRequest) -> HttpResponse:
+    """The measured view: as small as an authenticated page gets."""
+    if not request.user.is_authenticated:
+        return HttpResponse("anonymous", status=403)
+    return HttpResponse(f"user {request.user.pk}", content_type="text/plain")
+
+
+urlpatterns = [path("bench/login/", sign_in), path("bench/", whoami)]

@@ -1,0 +1,87 @@
+"""The default cache: Redis, with a per-process local-memory stand-in while Redis is down.
+
+django-redis' ``IGNORE_EXCEPTIONS`` is not enough for the default cache: allauth's rate limiter
+takes a lock with ``cache.add``, and an ignored error reads as "lock busy", so every sign-in
+would end in 429 for as long as Redis is away. Falling back to a local cache keeps sign-in (and
+its rate limits, per process) working; a warning is logged when Redis goes away and when it is
+back, and Redis is retried after ``RETRY_AFTER`` seconds. Sessions do not use this alias: their
+store has its own fallback, to the database (``sessions_ui.backends.session_cache``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.locmem import LocMemCache
+from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("pixelunion.cache")
+
+RETRY_AFTER = 5.0
+_FAILOVER_METHODS = (
+    "get",
+    "set",
+    "add",
+    "delete",
+    "get_many",
+    "set_many",
+    "delete_many",
+    "has_key",
+    "incr",
+    "decr",
+    "touch",
+    "clear",
+)
+
+
+class FailoverRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        params = {**params, "OPTIONS": {**params.get("OPTIONS", {}), "IGNORE_EXCEPTIONS": False}}
+        super().__init__(server, params)
+        self._fallback = LocMemCache(
+            f"failover-{id(self)}", {"TIMEOUT": params.get("TIMEOUT", 300)}
+        )
+        self._down_until = 0.0
+        self._down = False
+
+    def _redis_failed(self, exc: Exception) -> None:
+        self._down_until = time.monotonic() + RETRY_AFTER
+        if not self._down:
+            self._down = True
+            logger.warning(
+                "Cache (Redis) unavailable (%s); using a local cache in this process.",
+                exc.__class__.__name__,
+            )
+
+    def _redis_ok(self) -> None:
+        if self._down:
+            self._down = False
+            logger.warning("Cache (Redis) is reachable again.")
+
+
+def _failover(name: str):
+    redis_method = getattr(RedisCache, name)
+    local_method = getattr(LocMemCache, name)
+
+    def method(self: FailoverRedisCache, *args: Any, **kwargs: Any) -> Any:
+        if not self._down or time.monotonic() >= self._down_until:
+            try:
+                result = redis_method(self, *args, **kwargs)
+            except (ConnectionInterrupted, RedisError, OSError) as exc:
+                self._redis_failed(exc)
+            else:
+                self._redis_ok()
+                return result
+        return local_method(self._fallback, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = redis_method.__doc__
+    return method
+
+
+for _name in _FAILOVER_METHODS:
+    setattr(FailoverRedisCache, _name, _failover(_name))
