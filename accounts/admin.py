@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import SecurityEvent
 from sessions_ui.devices import device_title
 from sessions_ui.geo import location_label
+from sessions_ui.models import SNAPSHOT_FIELDS
 
 admin.site.login = secure_admin_login(admin.site.login)
 
@@ -23,14 +24,7 @@ SHOWN = (
     "user",
     "kind",
     "session_public_id",
-    "ip",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "country_code",
-    "city",
+    *SNAPSHOT_FIELDS,
     "details",
 )
 

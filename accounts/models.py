@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions_ui.models import DeviceKind
+from sessions_ui.models import ClientSnapshot
 
 
 class EventKind(models.TextChoices):
@@ -30,7 +30,7 @@ class EventKind(models.TextChoices):
     NEW_SIGN_IN_ALERT = "new_sign_in_alert", _("Alert about a new sign-in sent")
 
 
-class SecurityEvent(models.Model):
+class SecurityEvent(ClientSnapshot):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -41,16 +41,6 @@ class SecurityEvent(models.Model):
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
     # The session the event happened in (or, for "session ended", the session that ended).
     session_public_id = models.UUIDField(_("session"), null=True, blank=True)
-    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    device_kind = models.CharField(
-        _("device type"), max_length=8, choices=DeviceKind.choices, default=DeviceKind.UNKNOWN
-    )
-    browser = models.CharField(_("browser"), max_length=64, blank=True)
-    os = models.CharField(_("operating system"), max_length=64, blank=True)
-    device_model = models.CharField(_("device model"), max_length=64, blank=True)
-    app_version = models.CharField(_("app version"), max_length=32, blank=True)
-    country_code = models.CharField(_("country"), max_length=2, blank=True)
-    city = models.CharField(_("city"), max_length=128, blank=True)
     # Kind-specific facts: who ended a session and from where, how many devices, which method.
     details = models.JSONField(_("details"), default=dict, blank=True)
 

@@ -25,21 +25,10 @@ from django.utils import timezone
 
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui.client import ClientInfo, client_from_request
-from sessions_ui.models import DeviceKind, Session
+from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
 from sessions_ui.revocation import EndedSession, Reason, SessionNotFound, parse_public_id
 from sessions_ui.tracking import device_fields, location_fields
 
-# The per-moment copy of a session's client that every event carries.
-SNAPSHOT_FIELDS = (
-    "ip",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "country_code",
-    "city",
-)
 # How many ended devices an ``other_sessions_ended`` event names (the count is always exact).
 LISTED_SESSIONS = 20
 BULK_REASONS = frozenset({Reason.OTHERS, Reason.PASSWORD})

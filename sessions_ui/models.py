@@ -36,7 +36,28 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(user=user).active()
 
 
-class Session(models.Model):
+class ClientSnapshot(models.Model):
+    """Who a client was at one moment: kept live on a session, frozen on a security event."""
+
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    device_kind = models.CharField(
+        _("device type"), max_length=8, choices=DeviceKind.choices, default=DeviceKind.UNKNOWN
+    )
+    browser = models.CharField(_("browser"), max_length=64, blank=True)
+    os = models.CharField(_("operating system"), max_length=64, blank=True)
+    device_model = models.CharField(_("device model"), max_length=64, blank=True)
+    app_version = models.CharField(_("app version"), max_length=32, blank=True)
+    country_code = models.CharField(_("country"), max_length=2, blank=True)
+    city = models.CharField(_("city"), max_length=128, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+SNAPSHOT_FIELDS = tuple(field.name for field in ClientSnapshot._meta.fields)
+
+
+class Session(ClientSnapshot):
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     session_data = models.TextField(_("session data"), editable=False)
@@ -55,18 +76,9 @@ class Session(models.Model):
     created_at = models.DateTimeField(_("signed in"))
     last_activity = models.DateTimeField(_("last activity"))
 
-    # The client as last seen; parsed and located only when the IP or user agent changes.
-    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The client as last seen (ClientSnapshot's fields, plus these); parsed and located only
+    # when the IP or user agent changes.
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
-    device_kind = models.CharField(
-        _("device type"), max_length=8, choices=DeviceKind.choices, default=DeviceKind.UNKNOWN
-    )
-    browser = models.CharField(_("browser"), max_length=64, blank=True)
-    os = models.CharField(_("operating system"), max_length=64, blank=True)
-    device_model = models.CharField(_("device model"), max_length=64, blank=True)
-    app_version = models.CharField(_("app version"), max_length=32, blank=True)
-    country_code = models.CharField(_("country"), max_length=2, blank=True)
-    city = models.CharField(_("city"), max_length=128, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)

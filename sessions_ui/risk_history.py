@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from sessions_ui.devices import device_title
-from sessions_ui.models import Session, SignInReview, Verdict
+from sessions_ui.models import SNAPSHOT_FIELDS, Session, SignInReview, Verdict
 from sessions_ui.risk import Flag, SignIn, Thresholds, assess, device_key
 
 # Session columns the signals need on top of what the device list shows.
@@ -46,14 +46,7 @@ EVENT_FIELDS = (
     "id",
     "created_at",
     "session_public_id",
-    "ip",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "country_code",
-    "city",
+    *SNAPSHOT_FIELDS,
     "details",
 )
 # Facts a sign-in event may carry beyond the snapshot (as columns, or inside ``details``).
