@@ -4,12 +4,11 @@ ports, sharing PostgreSQL and Redis, see and end each other's sessions."""
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import subprocess
 import sys
-import time
 import uuid
+from contextlib import ExitStack
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,11 +18,11 @@ import redis
 from django.db import connection
 
 from tests import agents
-from tests.cache_support import REDIS_TEST_URL, free_port, redis_answers
+from tests.cache_support import REDIS_TEST_URL, redis_answers
 from tests.conftest import PASSWORD, make_account
+from tests.live import gunicorn, server_env, url_from_settings, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
@@ -64,45 +63,25 @@ class Browser:
         assert status == 302 and "sessionid" in self.cookies, (status, headers)
 
 
-def wait_healthy(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read().decode()[-2000:]
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn on port {port} never became healthy")
-
-
 @pytest.fixture
 def app_servers(transactional_db, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("two app servers share a network database: run with DATABASE_URL=postgres://…")
     if not redis_answers():
         pytest.skip(f"Redis not answering at {REDIS_TEST_URL}")
-    db = connection.settings_dict
     prefix = f"t6-serve-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "pixelunion.settings",
-        "DJANGO_SECRET_KEY": "two-app-servers-share-this-secret-0123456789abcdef",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SSL_REDIRECT": "0",
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
+    # Production settings (whitenoise's manifest storage), not the tests' own.
+    env = server_env(
+        with_database(
+            url_from_settings(connection.settings_dict), connection.settings_dict["NAME"]
         ),
-        "REDIS_URL": REDIS_TEST_URL,
-        "CACHE_KEY_PREFIX": f"{prefix}-d",
-        "SESSION_CACHE_KEY_PREFIX": f"{prefix}-s",
-        "WEB_CONCURRENCY": "1",
-    }
+        DJANGO_SETTINGS_MODULE="pixelunion.settings",
+        DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+        REDIS_URL=REDIS_TEST_URL,
+        CACHE_KEY_PREFIX=f"{prefix}-d",
+        SESSION_CACHE_KEY_PREFIX=f"{prefix}-s",
+        WEB_CONCURRENCY="1",
+    )
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -110,28 +89,10 @@ def app_servers(transactional_db, tmp_path):
         check=True,
         timeout=120,
     )
-    servers = []
     try:
-        for _ in range(2):
-            port = free_port()
-            process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "pixelunion.wsgi"],
-                cwd=ROOT,
-                env={**env, "PORT": str(port)},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            servers.append((port, process))
-            wait_healthy(port, process)
-        yield [port for port, _ in servers]
+        with ExitStack() as stack:
+            yield [stack.enter_context(gunicorn(env, tmp_path)).port for _ in range(2)]
     finally:
-        for _, process in servers:
-            process.terminate()
-        for _, process in servers:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
         client = redis.Redis.from_url(REDIS_TEST_URL)
         for key in client.scan_iter(match=f"{prefix}-*"):
             client.delete(key)
