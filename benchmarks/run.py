@@ -36,6 +36,11 @@ CONFIGS = [  # (settings module, label, what it is)
     ("project_redis", "this project, Redis", "tracked, live activity (≤ 1 min)"),
     ("project_db", "this project, no Redis", "tracked, live activity (≤ 1 min)"),
     ("django_cached_db", "Django cached_db", "no tracking"),
+    (
+        "project_env_django_cached_db",
+        "Django cached_db inside this project's settings (diagnostic)",
+        "no tracking",
+    ),
     ("django_db", "Django db", "no tracking"),
     ("django_signed_cookies", "Django signed_cookies", "no tracking, no revocation"),
     ("qsessions_cached_db", "django-qsessions cached_db", "tracked, activity goes stale"),
