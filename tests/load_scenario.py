@@ -248,8 +248,13 @@ class Controller:
             "SELECT public_id FROM sessions_ui_session WHERE key_hash = %s", [hash_key(key)]
         ).fetchone()
         if row is None:
+            # A sign-in whose answer arrived after an overlapping "all others" had already
+            # ended it is explained by that sweep; anything else is a lost session.
             with self.ledger.lock:
-                self.ledger.unexpected_sign_outs.append(f"{key[:6]}… row gone before revocation")
+                if not self.ledger._explained(key, time.monotonic()):
+                    self.ledger.unexpected_sign_outs.append(
+                        f"{key[:6]}… row gone before revocation"
+                    )
             return
         started = time.monotonic()
         self.ledger.revoking([key], started)
