@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sessions_ui.devices import device_title
 from sessions_ui.geo import location_label
-from sessions_ui.models import DeviceKind, Session
+from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
 from sessions_ui.risk import Flag
 from sessions_ui.risk_history import session_flags, sessions_for_risk
 
@@ -81,16 +81,9 @@ def session_card(
 LIST_FIELDS = (
     "public_id",
     "client",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "ip",
-    "country_code",
-    "city",
     "created_at",
     "last_activity",
+    *SNAPSHOT_FIELDS,
 )
 
 

@@ -13,24 +13,18 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.reauth import reauthentication_required
+from accounts.two_factor import user_has_two_factor
 from sessions_ui.presentation import SessionCard, session_cards, session_title
 from sessions_ui.reviews import confirm_session, disown_session
 from sessions_ui.revocation import SessionNotFound
-from sessions_ui.views import current_public_id
-
-# Where "turn on 2FA" points, first match wins; the hub (which has the 2FA card) otherwise.
-TWO_FACTOR_SETUP_URLS = ("two_factor_enable", "account_security")
-
-
-def _not_found() -> Http404:
-    return Http404(_("No such session on your account."))
+from sessions_ui.views import current_public_id, is_this_device, session_not_found
 
 
 def _card(request: HttpRequest, public_id: uuid.UUID) -> SessionCard:
@@ -38,11 +32,7 @@ def _card(request: HttpRequest, public_id: uuid.UUID) -> SessionCard:
     for card in session_cards(request.user, current_public_id(request)):
         if card.public_id == public_id:
             return card
-    raise _not_found()
-
-
-def _is_this_device(request: HttpRequest, public_id: uuid.UUID) -> bool:
-    return public_id == current_public_id(request)
+    raise session_not_found()
 
 
 @login_required
@@ -53,7 +43,7 @@ def it_was_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         try:
             confirm_session(request.user, public_id)
         except SessionNotFound:
-            raise _not_found() from None
+            raise session_not_found() from None
         messages.success(
             request,
             _("Thank you. This sign-in is marked as yours and will not be flagged again."),
@@ -65,7 +55,7 @@ def it_was_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@reauthentication_required(unless=_is_this_device)
+@reauthentication_required(unless=is_this_device)
 @require_http_methods(["GET", "HEAD", "POST"])
 def not_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     current = current_public_id(request)
@@ -76,31 +66,12 @@ def not_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         try:
             ended = disown_session(request.user, public_id, by_session=current)
         except SessionNotFound:
-            raise _not_found() from None
+            raise session_not_found() from None
         messages.success(
             request, _("%(device)s was signed out.") % {"device": session_title(ended)}
         )
         return redirect("sessions_ui:secure_account")
     return render(request, "sessions_ui/confirm_not_me.html", {"card": _card(request, public_id)})
-
-
-def two_factor_setup_url() -> str:
-    for name in TWO_FACTOR_SETUP_URLS:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return "/"
-
-
-def _two_factor_on(user) -> bool:
-    try:
-        from accounts.two_factor import user_has_two_factor
-    except ImportError:
-        import django_otp
-
-        return django_otp.user_has_device(user, confirmed=True)
-    return bool(user_has_two_factor(user))
 
 
 @login_required
@@ -111,8 +82,8 @@ def secure_account(request: HttpRequest) -> HttpResponse:
         request,
         "sessions_ui/secure_account.html",
         {
-            "two_factor_on": _two_factor_on(request.user),
-            "two_factor_url": two_factor_setup_url(),
+            "two_factor_on": bool(user_has_two_factor(request.user)),
+            "two_factor_url": reverse("two_factor_enable"),
             "support_email": settings.SUPPORT_EMAIL,
         },
     )

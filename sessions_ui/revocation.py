@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from sessions_ui.models import Session
+from sessions_ui.models import SNAPSHOT_FIELDS, Session
 
 # What the caller needs to describe the ended sessions (message, security log).
 RETURNED = (
@@ -26,14 +26,7 @@ RETURNED = (
     "key_hash",
     "user_id",
     "client",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "ip",
-    "country_code",
-    "city",
+    *SNAPSHOT_FIELDS,
 )
 
 

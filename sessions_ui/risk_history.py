@@ -30,17 +30,10 @@ SESSION_FIELDS = (
     "client",
     "created_at",
     "last_activity",
-    "device_kind",
-    "browser",
-    "os",
-    "device_model",
-    "app_version",
-    "ip",
-    "country_code",
-    "city",
     "time_zone",
     "latitude",
     "longitude",
+    *SNAPSHOT_FIELDS,
 )
 EVENT_FIELDS = (
     "id",

@@ -38,14 +38,19 @@ def device_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _is_this_device(request: HttpRequest, public_id: uuid.UUID) -> bool:
+def is_this_device(request: HttpRequest, public_id: uuid.UUID) -> bool:
     return public_id == current_public_id(request)
+
+
+def session_not_found() -> Http404:
+    """Another user's, an ended or an unknown session: the same 404, nothing revealed."""
+    return Http404(_("No such session on your account."))
 
 
 # Ending sessions asks for the password again once the sudo window has passed (accounts.reauth);
 # signing out the device in hand never does.
 @login_required
-@reauthentication_required(unless=_is_this_device)
+@reauthentication_required(unless=is_this_device)
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     current = current_public_id(request)
@@ -56,7 +61,7 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         try:
             ended = revoke_session(request.user, public_id, by_session=current)
         except SessionNotFound:
-            raise Http404(_("No such session on your account.")) from None
+            raise session_not_found() from None
         messages.success(
             request,
             _("%(device)s was signed out.") % {"device": session_title(ended)},
@@ -65,7 +70,7 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         target = Session.objects.of_user(request.user).get(public_id=public_id)
     except Session.DoesNotExist:
-        raise Http404(_("No such session on your account.")) from None
+        raise session_not_found() from None
     return render(
         request,
         "sessions_ui/confirm_sign_out.html",
