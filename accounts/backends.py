@@ -3,7 +3,10 @@
 ``TwoFactorMiddleware`` asks on every signed-in request whether the account has a confirmed
 authenticator (the answer can change in another session at any moment, so it is never cached
 across requests). These backends answer it inside the query that loads the user anyway, so
-2FA enforcement costs no extra query. Behaviour is otherwise Django's and allauth's own.
+2FA enforcement costs no extra query. That query runs on every signed-in request, so it is
+compiled once per connection (:mod:`pixelunion.prepared_query`): built as a queryset each time,
+it cost about as much as the rest of the request. Behaviour is otherwise Django's and
+allauth's own.
 """
 
 from __future__ import annotations
@@ -12,24 +15,62 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
+from django.db import router
+from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import remember_two_factor_status
+from pixelunion.prepared_query import PreparedQuery
+
+# No user has this primary key; it marks where the requested one goes in the compiled SQL.
+_PK_PLACEHOLDER = -2_000_000_017
+
+
+def _user_and_two_factor(pk) -> QuerySet:
+    user_model = get_user_model()
+    confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+    columns = [field.attname for field in user_model._meta.concrete_fields]
+    return (
+        user_model._default_manager.annotate(_two_factor_on=Exists(confirmed))
+        .filter(pk=pk)
+        .values_list(*columns, "_two_factor_on")
+    )
+
+
+_QUERY = PreparedQuery(
+    "accounts_user_and_two_factor",
+    _user_and_two_factor,
+    {"pk": (get_user_model()._meta.pk, _PK_PLACEHOLDER)},
+)
+
+
+def load_user_with_two_factor_status(user_id):
+    """The user with ``user_id`` and whether it has a confirmed authenticator, in one query;
+    ``None`` for an unknown or malformed id."""
+    user_model = get_user_model()
+    try:
+        pk = user_model._meta.pk.to_python(user_id)
+    except ValidationError:
+        return None
+    if pk is None:
+        return None
+    using = router.db_for_read(user_model)
+    rows = _QUERY.rows(using, pk=pk)
+    if not rows:
+        return None
+    *values, two_factor_on = rows[0]
+    columns = [field.attname for field in user_model._meta.concrete_fields]
+    user = user_model.from_db(using, columns, values)
+    remember_two_factor_status(user, two_factor_on)
+    return user
 
 
 class TwoFactorStatusMixin:
     def get_user(self, user_id):
-        user_model = get_user_model()
-        confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
-        user = (
-            user_model._default_manager.annotate(_two_factor_on=Exists(confirmed))
-            .filter(pk=user_id)
-            .first()
-        )
+        user = load_user_with_two_factor_status(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
-        remember_two_factor_status(user, user._two_factor_on)
         return user
 
     async def aget_user(self, user_id):

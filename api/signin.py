@@ -92,7 +92,7 @@ def sign_in_app(request: HttpRequest, email: str, password: str, code: str | Non
         user,
         client_from_request(request),
         kind=ClientKind.APP,
-        backend=getattr(user, "backend", "django.contrib.auth.backends.ModelBackend"),
+        backend=getattr(user, "backend", None),
         extra=extra,
     )
     update_last_login(None, user)

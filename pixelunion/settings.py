@@ -172,7 +172,8 @@ AUTHENTICATION_BACKENDS = [
     # Django's and allauth's backends, loading the user's 2FA status in the same query.
     "accounts.backends.ModelBackend",
     "accounts.backends.AuthenticationBackend",
-    # Still accepted for sessions that name it (sessions_ui.signin.start_session's default).
+    # Still accepted for sessions that name it (start_session's default before it named the
+    # first backend above); such sessions load the user without the prepared query.
     "django.contrib.auth.backends.ModelBackend",
 ]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"

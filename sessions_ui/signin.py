@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from sessions_ui.client import ClientInfo
@@ -14,17 +15,19 @@ def start_session(
     client: ClientInfo,
     *,
     kind: str = ClientKind.APP,
-    backend: str = "django.contrib.auth.backends.ModelBackend",
+    backend: str | None = None,
     extra: dict | None = None,
 ):
     """Create a signed-in session row for ``user``; returns the store (its key is the token).
 
     The data is what ``django.contrib.auth.login`` would write, so the same session is valid for
-    ``get_user`` on every path; it is stored with one INSERT.
+    ``get_user`` on every path; it is stored with one INSERT. ``backend`` defaults to the first
+    of ``AUTHENTICATION_BACKENDS`` (the project's, which loads the user and its 2FA status with
+    one prepared query on every request).
     """
     store = session_store_class()(client=client, client_kind=kind)
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    store[BACKEND_SESSION_KEY] = backend
+    store[BACKEND_SESSION_KEY] = backend or settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     for key, value in (extra or {}).items():
         store[key] = value
