@@ -346,3 +346,45 @@ def test_async_delete_and_clear_expired():
 
     async_to_sync(scenario)()
     assert not Session.objects.exists()
+
+
+# --- construction: one store per request ----------------------------------------------------------
+def test_the_store_sets_everything_sessionbase_sets():
+    """The store skips SessionBase.__init__ (its per-request import of the serializer); a Django
+    that set more there would leave our stores without it."""
+    from django.contrib.sessions.backends.base import SessionBase
+
+    key = "k" * 32
+    theirs, ours = SessionBase(key), SessionStore(key)
+    assert set(vars(theirs)) - {"serializer"} <= set(vars(ours))
+    assert ours.session_key == theirs.session_key == key
+    assert (ours.accessed, ours.modified) == (theirs.accessed, theirs.modified)
+
+
+def test_the_serializer_is_the_setting(settings):
+    from django.utils.module_loading import import_string
+
+    assert SessionStore().serializer is import_string(settings.SESSION_SERIALIZER)
+    settings.SESSION_SERIALIZER = "tests.test_backends_db.ReversingSerializer"
+    store = SessionStore(client=CHROME)
+    store["x"] = "abc"
+    store.save()
+    from django.core.signing import b64_decode
+
+    payload = stored(store).session_data.split(":")[0]
+    assert b64_decode(payload.encode()) == b'{"x": "abc"}'[::-1]  # written by the setting's class
+    assert SessionStore(store.session_key).load() == {"x": "abc"}
+
+
+class ReversingSerializer:
+    """A serializer of the test's own: JSON written backwards."""
+
+    def dumps(self, obj) -> bytes:
+        import json
+
+        return json.dumps(obj).encode()[::-1]
+
+    def loads(self, data: bytes):
+        import json
+
+        return json.loads(data[::-1])

@@ -8,8 +8,9 @@ resurrect it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -282,3 +283,54 @@ def test_revocation_during_an_outage_reaches_redis_when_it_is_back(settings, use
         direct.close()
     finally:
         proxy.stop()
+
+
+# --- the warm path: what is checked on the cache entry itself ------------------------------------
+def warm(user, kind: str = ClientKind.WEB) -> str:
+    """A session whose entry is in the cache (filled by a first load); returns its key."""
+    key = start_session(user, CLIENT, kind=kind).session_key
+    cached_db.SessionStore(key, client_kind=kind).load()
+    assert isinstance(caches["sessions"].get(cache_key(hash_key(key))), tuple)
+    return key
+
+
+@pytest.mark.parametrize("setting", ["SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_LIFETIME"])
+def test_a_shortened_timeout_applies_to_sessions_in_the_cache(any_cache, user, settings, setting):
+    """The entry still says "expires in 14 days"; the timeouts are checked again on every load,
+    with the setting as it is now."""
+    key = warm(user)
+    setattr(settings, setting, 60)
+    with time_machine.travel(timezone.now() + timedelta(seconds=61), tick=False):
+        assert cached_db.SessionStore(key, client=CLIENT).load() == {}
+    assert cached_db.SessionStore(key, client=CLIENT).load() != {}
+
+
+def test_an_app_token_in_the_cache_is_still_no_browser_cookie(any_cache, user):
+    key = warm(user, kind=ClientKind.APP)
+    assert cached_db.SessionStore(key, strict_kind=True).load() == {}
+    assert cached_db.SessionStore(key, client_kind=ClientKind.APP, strict_kind=True).load() != {}
+
+
+def test_the_row_of_a_cached_session_is_the_database_row(any_cache, user):
+    key = warm(user)
+    from_cache = cached_db.SessionStore(key, client=CLIENT)
+    from_database = db.SessionStore(key, client=CLIENT)
+    assert from_cache.load() == from_database.load()
+    cached_row, database_row = from_cache.row, from_database.row
+    assert dataclasses.replace(cached_row, session_data="") == dataclasses.replace(
+        database_row, session_data=""
+    )
+    assert from_cache.public_id == Session.objects.get(key_hash=hash_key(key)).public_id
+
+
+@pytest.mark.redis
+def test_changed_user_agent_is_written_at_once_even_on_a_warm_cache(redis_sessions, user):
+    browser = sign_in(user.email)
+    browser.get(page())
+    updated = Client(HTTP_USER_AGENT=agents.FIREFOX_LINUX, REMOTE_ADDR=agents.IP_STOCKHOLM)
+    updated.cookies = browser.cookies
+    with CaptureQueriesContext(connection) as queries:
+        updated.get(page())
+    assert len(session_writes(queries)) == 1
+    row = Session.objects.get(key_hash=key_hash_of(browser))
+    assert row.user_agent == agents.FIREFOX_LINUX and row.browser == "Firefox"

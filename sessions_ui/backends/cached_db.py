@@ -9,12 +9,14 @@ cache is down, live in :mod:`sessions_ui.backends.session_cache`.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sessions_ui.backends import db, session_cache
+from sessions_ui.backends import db, limits, session_cache
 from sessions_ui.backends.session_cache import TOMBSTONE, cache_key  # noqa: F401 (re-exported)
+from sessions_ui.tracking import USER_AGENT_MAX
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -54,22 +56,58 @@ def _row_from_entry(entry: tuple) -> db.Row:
 
 
 _ENTRY_LENGTH = 10
+# Positions in a cache entry (see cache_entry).
+_CLIENT, _CREATED, _LAST, _EXPIRES, _IP, _USER_AGENT, _DATA = 3, 4, 5, 6, 7, 8, 9
+
+
+def entry_is_alive(entry: tuple, now_us: int) -> bool:
+    """``db.is_alive`` on a cache entry's plain integers: both timeouts re-checked, so a
+    shortened setting applies to cached sessions too."""
+    idle, absolute = limits.lifetimes_us(entry[_CLIENT])
+    return (
+        entry[_EXPIRES] > now_us
+        and entry[_LAST] + idle > now_us
+        and entry[_CREATED] + absolute > now_us
+    )
 
 
 class SessionStore(db.SessionStore):
-    # The session data decoded along with the row just fetched: a warm request never pays for
-    # the signature check and JSON parsing of the stored data (the cache holds it decoded).
+    """A warm request reads one cache entry and checks it with integer arithmetic: the row
+    (UUID, datetimes) is built only if something asks for it (a page that lists sessions, a
+    write), and the session data comes decoded with the entry."""
+
+    # The session data decoded along with the row just fetched from the database.
     _decoded: dict | None = None
+    # The cache entry the session was loaded from, while no row has been built from it.
+    _entry: tuple | None = None
+    _row: db.Row | None = None
+
+    @property
+    def row(self) -> db.Row | None:
+        if self._row is None and self._entry is not None:
+            self._row = _row_from_entry(self._entry)
+        return self._row
+
+    @row.setter
+    def row(self, value: db.Row | None) -> None:
+        self._row, self._entry = value, None
+
+    def _load(self, key_hash: str) -> dict:
+        cached = session_cache.read(key_hash)
+        if type(cached) is tuple and len(cached) == _ENTRY_LENGTH:
+            if not entry_is_alive(cached, time.time_ns() // 1000) or not self._kind_fits(
+                cached[_CLIENT]
+            ):
+                return self._unknown()
+            self._row, self._entry = None, cached
+            return cached[_DATA]
+        if cached == TOMBSTONE:
+            return self._unknown()  # revoked: no session, and no database query either
+        # A miss (or an entry this version does not know): the database decides.
+        return super()._load(key_hash)
 
     def _row_fetch(self, key_hash: str) -> dict | db.Row | None:
         self._decoded = None
-        cached = session_cache.read(key_hash)
-        if cached == TOMBSTONE:
-            return None  # revoked: no session, and no database query either
-        if isinstance(cached, tuple) and len(cached) == _ENTRY_LENGTH:
-            self._decoded = cached[-1]
-            return _row_from_entry(cached)
-        # A miss (or an entry this version does not know): the database decides.
         row = super()._row_fetch(key_hash)
         if row is not None:
             self._decoded = self.decode(row["session_data"])
@@ -79,6 +117,21 @@ class SessionStore(db.SessionStore):
     def _decode_row(self, row: db.Row) -> dict:
         decoded, self._decoded = self._decoded, None
         return decoded if decoded is not None else super()._decode_row(row)
+
+    def record_activity(self) -> bool:
+        entry = self._entry
+        if entry is not None and self.session_key is not None:
+            # Loaded from the cache and untouched since: decide "no news" on the entry.
+            client = self.client
+            same_client = client is None or (
+                client.ip == entry[_IP] and client.user_agent[:USER_AGENT_MAX] == entry[_USER_AGENT]
+            )
+            if (
+                same_client
+                and time.time_ns() // 1000 - entry[_LAST] < limits.activity_interval_us()
+            ):
+                return False
+        return super().record_activity()
 
     def _row_written(self, key_hash: str) -> None:
         session_cache.invalidate([key_hash])

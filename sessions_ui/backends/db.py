@@ -11,8 +11,9 @@ database error stays a database error (Django turns it into "session deleted").
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -21,7 +22,9 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from sessions_ui.backends.limits import activity_interval, expiry
 from sessions_ui.backends.row_query import fetch_row
 from sessions_ui.client import ClientInfo
 from sessions_ui.keys import hash_key, is_valid_key, new_key
@@ -59,22 +62,9 @@ class Row:
     session_data: str
 
 
-def lifetimes(client: str) -> tuple[timedelta, timedelta]:
-    """(idle timeout, absolute lifetime) for a client kind, from settings."""
-    if client == ClientKind.APP:
-        return (
-            timedelta(seconds=settings.APP_SESSION_IDLE_TIMEOUT),
-            timedelta(seconds=settings.APP_SESSION_ABSOLUTE_LIFETIME),
-        )
-    return (
-        timedelta(seconds=settings.SESSION_IDLE_TIMEOUT),
-        timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME),
-    )
-
-
-def expiry(client: str, created_at: datetime, last_activity: datetime) -> datetime:
-    idle, absolute = lifetimes(client)
-    return min(last_activity + idle, created_at + absolute)
+@functools.cache
+def _serializer(path: str) -> type:
+    return import_string(path)
 
 
 def is_alive(row: Row, now: datetime) -> bool:
@@ -93,13 +83,22 @@ class SessionStore(SessionBase):
         client_kind: str = ClientKind.WEB,
         strict_kind: bool = False,
     ) -> None:
-        super().__init__(session_key)
+        # SessionBase.__init__ without its import of SESSION_SERIALIZER, which it repeats for
+        # every store, i.e. every request; see ``serializer`` (tests/test_backends_db.py checks
+        # that this sets everything SessionBase.__init__ sets).
+        self._session_key = session_key
+        self.accessed = False
+        self.modified = False
         self.client = client
         self.client_kind = client_kind
         # With strict_kind, a key of another client kind loads as unknown: an API request
         # (client_kind=app) cannot use a browser's cookie value as its token.
         self.strict_kind = strict_kind
         self.row: Row | None = None
+
+    @property
+    def serializer(self) -> type:
+        return _serializer(settings.SESSION_SERIALIZER)
 
     # --- key handling --------------------------------------------------------------------------
     def _validate_session_key(self, key: object) -> bool:
@@ -138,18 +137,26 @@ class SessionStore(SessionBase):
     def load(self) -> dict:
         if self.session_key is None:
             return {}
-        data = self._row_fetch(hash_key(self.session_key))
+        return self._load(hash_key(self.session_key))
+
+    def _load(self, key_hash: str) -> dict:
+        """The data of the live session behind ``key_hash`` (the cached store reads its cache
+        first), or ``{}`` with the key dropped."""
+        data = self._row_fetch(key_hash)
         row = data if isinstance(data, Row) or data is None else Row(**data)
-        if (
-            row is None
-            or not is_alive(row, timezone.now())
-            or (self.strict_kind and row.client != self.client_kind)
-        ):
-            self._session_key = None
-            self.row = None
-            return {}
+        if row is None or not is_alive(row, timezone.now()) or not self._kind_fits(row.client):
+            return self._unknown()
         self.row = row
         return self._decode_row(row)
+
+    def _kind_fits(self, client: str) -> bool:
+        return not self.strict_kind or client == self.client_kind
+
+    def _unknown(self) -> dict:
+        """No usable session behind the key: the request goes on without one."""
+        self._session_key = None
+        self.row = None
+        return {}
 
     def exists(self, session_key: str) -> bool:
         if not is_valid_key(session_key):
@@ -232,8 +239,7 @@ class SessionStore(SessionBase):
             return False
         now = timezone.now()
         changes = self._client_changes()
-        interval = timedelta(seconds=settings.SESSION_ACTIVITY_INTERVAL)
-        if not changes and now - row.last_activity < interval:
+        if not changes and now - row.last_activity < activity_interval():
             return False
         values = {
             "last_activity": now,

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from sessions_ui.backends.db import expiry
+from sessions_ui.backends.limits import expiry
 from sessions_ui.client import ClientInfo
 from sessions_ui.models import ClientKind, Session
 from sessions_ui.signin import start_session
