@@ -4,8 +4,10 @@ One run, one machine, one PostgreSQL database (`bench`), one Redis database (7),
 authenticated view (benchmarks/urls.py) behind gunicorn with 2 sync workers per configuration.
 The load generator is wrk on loopback (8 connections, 2 threads); every configuration is warmed
 up, then measured in interleaved rounds (so drift hits all alike) and the median is reported.
-Queries and writes per request are counted in-process (benchmarks/probe.py); the device list and
-"sign out all others" are timed at growing session counts (benchmarks/scale.py).
+Queries and writes per request are counted in-process (benchmarks/probe.py), and so are the
+instructions one request costs, under callgrind (benchmarks/instructions.py: the same on a busy
+machine as on a quiet one); the device list and "sign out all others" are timed at growing
+session counts (benchmarks/scale.py).
 
 The peers are installed only into benchmarks/.venv, which this script creates on first use;
 the project's own dependencies never include them. Never part of `make test`.
@@ -52,7 +54,6 @@ CONFIGS = [  # (settings module, label, what it is)
 BASELINE = "django_cached_db"
 CONNECTIONS, THREADS = 8, 2
 WARMUP_SECONDS, ROUND_SECONDS, ROUNDS = 3, 3, 8
-CPU_ROUNDS = 2
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
 
@@ -82,18 +83,19 @@ def ensure_venv() -> None:
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 
 
-def ensure_wrk() -> str | None:
-    wrk = shutil.which("wrk")
-    if wrk is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        log("installing wrk (Debian package)")
+def ensure_tool(command: str, package: str) -> str | None:
+    """The path of ``command``, installing its Debian package first if we may."""
+    path = shutil.which(command)
+    if path is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        log(f"installing {package} (Debian package)")
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
+            ["apt-get", "install", "-y", "-qq", package],
             check=False,
             stdout=subprocess.DEVNULL,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
-        wrk = shutil.which("wrk")
-    return wrk
+        path = shutil.which(command)
+    return path
 
 
 # --- services -------------------------------------------------------------------------------------
@@ -215,8 +217,10 @@ def wrk(wrk_path: str, port: int, cookie: str, seconds: int) -> float:
 def main() -> None:
     ensure_venv()
     sys.path.insert(0, str(ROOT))
+    from benchmarks import instructions as counting
+
     started = time.monotonic()
-    wrk_path = ensure_wrk()
+    wrk_path = ensure_tool("wrk", "wrk")
     if wrk_path is None:
         sys.exit("wrk is needed: apt-get install wrk")
     prepare_services()
@@ -274,22 +278,12 @@ def main() -> None:
                 process.kill()
 
     load_after = os.getloadavg()[0]
-    log("app CPU per request, in-process (what other load on the machine cannot inflate)")
-    cpu_runs: dict[str, list[float]] = {config: [] for config, *_ in CONFIGS}
-    for round_no in range(CPU_ROUNDS):
-        order = CONFIGS if round_no % 2 == 0 else CONFIGS[::-1]
-        for config, *_ in order:
-            out = subprocess.run(
-                [sys.executable, str(HERE / "profile_view.py"), config, "--json"],
-                cwd=ROOT,
-                env={**env_for(config), "PROFILE_CHILD": "1", "PROFILE_REQUESTS": "300"},
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            cpu_runs[config].append(json.loads(out.strip().splitlines()[-1])["cpu_us"])
-    # The least CPU a configuration needed: contention only ever adds to it.
-    cpu = {config: {"cpu_us": min(values)} for config, values in cpu_runs.items()}
+    instructions: dict[str, int] = {}
+    if ensure_tool("valgrind", "valgrind"):
+        log("instructions per request under callgrind (two configurations at a time, ~7 min)")
+        instructions = counting.measure([config for config, *_ in CONFIGS])
+    else:
+        log("valgrind not found: no instruction counts (apt-get install valgrind)")
     log("timing the device list and sign-out-all at growing session counts")
     scale = json.loads(
         subprocess.run(
@@ -314,7 +308,7 @@ def main() -> None:
         samples,
         probes,
         scale,
-        cpu,
+        instructions,
         meta=meta,
         elapsed=time.monotonic() - started,
         setup=dict(
