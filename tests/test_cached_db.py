@@ -144,15 +144,25 @@ def test_no_session_write_inside_the_activity_window_then_one(redis_sessions, us
 
 
 @pytest.mark.redis
-def test_changed_ip_is_written_at_once_even_on_a_warm_cache(redis_sessions, user):
+@pytest.mark.parametrize(
+    ("user_agent", "ip", "column", "expected"),
+    [
+        (agents.CHROME_WINDOWS, agents.IP_GERMANY, "ip", agents.IP_GERMANY),
+        (agents.FIREFOX_LINUX, agents.IP_STOCKHOLM, "browser", "Firefox"),
+    ],
+    ids=["new IP", "new user agent"],
+)
+def test_a_changed_client_is_written_at_once_even_on_a_warm_cache(
+    redis_sessions, user, user_agent, ip, column, expected
+):
     browser = sign_in(user.email)
     browser.get(page())
-    moved = Client(HTTP_USER_AGENT=agents.CHROME_WINDOWS, REMOTE_ADDR=agents.IP_GERMANY)
+    moved = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
     moved.cookies = browser.cookies
     with CaptureQueriesContext(connection) as queries:
         moved.get(page())
     assert len(session_writes(queries)) == 1
-    assert Session.objects.get(key_hash=key_hash_of(browser)).ip == agents.IP_GERMANY
+    assert getattr(Session.objects.get(key_hash=key_hash_of(browser)), column) == expected
 
 
 def test_saved_data_is_not_served_stale_from_the_cache(any_cache, user):
@@ -321,16 +331,3 @@ def test_the_row_of_a_cached_session_is_the_database_row(any_cache, user):
         database_row, session_data=""
     )
     assert from_cache.public_id == Session.objects.get(key_hash=hash_key(key)).public_id
-
-
-@pytest.mark.redis
-def test_changed_user_agent_is_written_at_once_even_on_a_warm_cache(redis_sessions, user):
-    browser = sign_in(user.email)
-    browser.get(page())
-    updated = Client(HTTP_USER_AGENT=agents.FIREFOX_LINUX, REMOTE_ADDR=agents.IP_STOCKHOLM)
-    updated.cookies = browser.cookies
-    with CaptureQueriesContext(connection) as queries:
-        updated.get(page())
-    assert len(session_writes(queries)) == 1
-    row = Session.objects.get(key_hash=key_hash_of(browser))
-    assert row.user_agent == agents.FIREFOX_LINUX and row.browser == "Firefox"
