@@ -27,14 +27,18 @@ from pixelunion.prepared_query import PreparedQuery
 _PK_PLACEHOLDER = -2_000_000_017
 
 
+def _columns() -> list[str]:
+    """The user's columns in ``Model.from_db`` order."""
+    return [field.attname for field in get_user_model()._meta.concrete_fields]
+
+
 def _user_and_two_factor(pk) -> QuerySet:
     user_model = get_user_model()
     confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
-    columns = [field.attname for field in user_model._meta.concrete_fields]
     return (
         user_model._default_manager.annotate(_two_factor_on=Exists(confirmed))
         .filter(pk=pk)
-        .values_list(*columns, "_two_factor_on")
+        .values_list(*_columns(), "_two_factor_on")
     )
 
 
@@ -60,8 +64,7 @@ def load_user_with_two_factor_status(user_id):
     if not rows:
         return None
     *values, two_factor_on = rows[0]
-    columns = [field.attname for field in user_model._meta.concrete_fields]
-    user = user_model.from_db(using, columns, values)
+    user = user_model.from_db(using, _columns(), values)
     remember_two_factor_status(user, two_factor_on)
     return user
 

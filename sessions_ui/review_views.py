@@ -21,10 +21,15 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.reauth import reauthentication_required
 from accounts.two_factor import user_has_two_factor
-from sessions_ui.presentation import SessionCard, session_cards, session_title
+from sessions_ui.presentation import SessionCard, session_cards
 from sessions_ui.reviews import confirm_session, disown_session
 from sessions_ui.revocation import SessionNotFound
-from sessions_ui.views import current_public_id, is_this_device, session_not_found
+from sessions_ui.views import (
+    current_public_id,
+    end_session_and_say,
+    is_this_device,
+    session_not_found,
+)
 
 
 def _card(request: HttpRequest, public_id: uuid.UUID) -> SessionCard:
@@ -63,14 +68,9 @@ def not_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         # Someone else on the very device in hand: signing out here is the ordinary sign-out.
         return redirect("account_logout")
     if request.method == "POST":
-        try:
-            ended = disown_session(request.user, public_id, by_session=current)
-        except SessionNotFound:
-            raise session_not_found() from None
-        messages.success(
-            request, _("%(device)s was signed out.") % {"device": session_title(ended)}
+        return end_session_and_say(
+            request, disown_session, public_id, current, then="sessions_ui:secure_account"
         )
-        return redirect("sessions_ui:secure_account")
     return render(request, "sessions_ui/confirm_not_me.html", {"card": _card(request, public_id)})
 
 

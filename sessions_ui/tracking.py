@@ -42,12 +42,20 @@ def location_fields(ip: str | None) -> dict[str, Any]:
     }
 
 
+def same_user_agent(client: ClientInfo, stored: str) -> bool:
+    return client.user_agent[:USER_AGENT_MAX] == stored
+
+
+def is_same_client(client: ClientInfo, ip: str | None, user_agent: str) -> bool:
+    """Whether ``client`` is what a row holding ``ip`` and ``user_agent`` already says."""
+    return client.ip == ip and same_user_agent(client, user_agent)
+
+
 def client_fields(client: ClientInfo, previous: _Seen | None = None) -> dict[str, Any]:
     """Model field values that changed between ``previous`` (the stored row) and ``client``."""
     fields: dict[str, Any] = {}
-    user_agent = client.user_agent[:USER_AGENT_MAX]
-    if previous is None or user_agent != previous.user_agent:
-        fields["user_agent"] = user_agent
+    if previous is None or not same_user_agent(client, previous.user_agent):
+        fields["user_agent"] = client.user_agent[:USER_AGENT_MAX]
         fields.update(device_fields(client))
     if previous is None or client.ip != previous.ip:
         fields["ip"] = client.ip

@@ -7,6 +7,8 @@ anything, every change is a POST with CSRF and a confirmation page that works wi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -47,6 +49,24 @@ def session_not_found() -> Http404:
     return Http404(_("No such session on your account."))
 
 
+def end_session_and_say(
+    request: HttpRequest,
+    end: Callable[..., Any],
+    public_id: uuid.UUID,
+    current: uuid.UUID | None,
+    *,
+    then: str,
+) -> HttpResponse:
+    """The POST that signs out one other device: ``end(user, public_id, by_session=current)``
+    (revocation or "Det var inte jag"), then one message naming the device, then ``then``."""
+    try:
+        ended = end(request.user, public_id, by_session=current)
+    except SessionNotFound:
+        raise session_not_found() from None
+    messages.success(request, _("%(device)s was signed out.") % {"device": session_title(ended)})
+    return redirect(then)
+
+
 # Ending sessions asks for the password again once the sudo window has passed (accounts.reauth);
 # signing out the device in hand never does.
 @login_required
@@ -58,15 +78,9 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         # This device: the ordinary sign-out page does that.
         return redirect("account_logout")
     if request.method == "POST":
-        try:
-            ended = revoke_session(request.user, public_id, by_session=current)
-        except SessionNotFound:
-            raise session_not_found() from None
-        messages.success(
-            request,
-            _("%(device)s was signed out.") % {"device": session_title(ended)},
+        return end_session_and_say(
+            request, revoke_session, public_id, current, then="sessions_ui:devices"
         )
-        return redirect("sessions_ui:devices")
     try:
         target = Session.objects.of_user(request.user).get(public_id=public_id)
     except Session.DoesNotExist:

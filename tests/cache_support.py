@@ -185,6 +185,12 @@ def counted_redis_sessions(settings, db):
     caches["default"].delete_pattern("*")
 
 
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "locmem"])
+def any_cache(request):
+    """Both cache paths: Redis (atomic Lua guard) and a plain Django cache (get, then delete)."""
+    return request.getfixturevalue(f"{request.param}_sessions")
+
+
 @pytest.fixture
 def locmem_sessions(settings, db):
     """The cached store on the local-memory cache: the path without Redis."""

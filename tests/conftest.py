@@ -67,6 +67,15 @@ def phone(user) -> Client:
     return sign_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
 
 
+@pytest.fixture
+def app(user):
+    """Anna's Immich app on a Pixel 8, signed in through the API: (client, token)."""
+    from tests.api_support import app_client, token_for
+
+    client = app_client()
+    return client, token_for(client, user.email)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached rows live in the cache: every test starts with none."""

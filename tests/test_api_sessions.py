@@ -48,21 +48,6 @@ def is_signed_out(browser) -> bool:
     return response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def session_writes(ctx) -> list[str]:
-    return [
-        q["sql"]
-        for q in ctx.captured_queries
-        if "sessions_ui_session" in q["sql"] and re.match(r"\s*(UPDATE|INSERT|DELETE)", q["sql"])
-    ]
-
-
-@pytest.fixture
-def app(user):
-    """Anna's Immich app on a Pixel 8, signed in through the API: (client, token)."""
-    client = app_client()
-    return client, token_for(client, user.email)
-
-
 # --- GET /api/sessions --------------------------------------------------------------------------
 
 

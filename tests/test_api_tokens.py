@@ -6,8 +6,6 @@ token *is* a session key handled by ``TrackedSessionMiddleware``; these tests ho
 
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,26 +28,11 @@ from tests.api_support import (
     post_json,
     token_for,
 )
-from tests.cache_support import redis_answers, redis_caches
+from tests.cache_support import session_writes
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2025, 3, 3, 9, 0, 0, tzinfo=UTC)
-REDIS_URL = "redis://127.0.0.1:6379/4"  # this suite's own database number
-
-
-def session_writes(ctx) -> list[str]:
-    return [
-        q["sql"]
-        for q in ctx.captured_queries
-        if "sessions_ui_session" in q["sql"] and re.match(r"\s*(UPDATE|INSERT|DELETE)", q["sql"])
-    ]
-
-
-@pytest.fixture
-def app(user):
-    client = app_client()
-    return client, token_for(client, user.email)
 
 
 # --- where the token may come from --------------------------------------------------------------
@@ -236,31 +219,7 @@ def test_absolute_lifetime_ends_even_a_busy_token(user, settings):
 # --- with the session cache ---------------------------------------------------------------------
 
 
-@pytest.fixture(params=["locmem", "redis"])
-def cached_sessions(request, settings):
-    if request.param == "redis":
-        if not redis_answers(REDIS_URL):
-            pytest.skip("Redis is not answering")
-        settings.CACHES = redis_caches(REDIS_URL, f"api-{uuid.uuid4().hex[:10]}")
-    else:
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "sessions": {
-                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                "LOCATION": f"api-{uuid.uuid4().hex}",
-            },
-        }
-    settings.SESSION_ENGINE = "sessions_ui.backends.cached_db"
-    settings.SESSION_CACHE_ALIAS = "sessions"
-    yield
-    if request.param == "redis":
-        from django.core.cache import caches
-
-        caches["sessions"].delete_pattern("*")
-        caches["default"].delete_pattern("*")
-
-
-def test_cached_token_is_read_without_a_session_query_and_revoked_at_once(user, cached_sessions):
+def test_cached_token_is_read_without_a_session_query_and_revoked_at_once(user, any_cache):
     client = app_client()
     token = token_for(client, user.email)
     other = token_for(app_client(ip=agents.IP_GERMANY), user.email)

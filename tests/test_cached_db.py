@@ -61,12 +61,6 @@ def reader_fill(key_hash: str, row: dict) -> None:
     session_cache.fill(key_hash, entry, row["expire_date"])
 
 
-@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "locmem"])
-def any_cache(request):
-    """Both cache paths: Redis (atomic Lua guard) and a plain Django cache (get, then delete)."""
-    return request.getfixturevalue(f"{request.param}_sessions")
-
-
 # --- the fast path --------------------------------------------------------------------------------
 @pytest.mark.redis
 def test_warm_cache_page_view_reads_and_writes_no_session_row(redis_sessions, user):

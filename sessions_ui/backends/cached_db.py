@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sessions_ui.backends import db, limits, session_cache
 from sessions_ui.backends.session_cache import TOMBSTONE, cache_key  # noqa: F401 (re-exported)
-from sessions_ui.tracking import USER_AGENT_MAX
+from sessions_ui.tracking import is_same_client
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -123,13 +123,9 @@ class SessionStore(db.SessionStore):
         if entry is not None and self.session_key is not None:
             # Loaded from the cache and untouched since: decide "no news" on the entry.
             client = self.client
-            same_client = client is None or (
-                client.ip == entry[_IP] and client.user_agent[:USER_AGENT_MAX] == entry[_USER_AGENT]
-            )
             if (
-                same_client
-                and time.time_ns() // 1000 - entry[_LAST] < limits.activity_interval_us()
-            ):
+                client is None or is_same_client(client, entry[_IP], entry[_USER_AGENT])
+            ) and time.time_ns() // 1000 - entry[_LAST] < limits.activity_interval_us():
                 return False
         return super().record_activity()
 

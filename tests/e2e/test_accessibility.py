@@ -20,7 +20,8 @@ import pytest
 
 from tests import agents
 from tests.api_support import app_client, token_for
-from tests.conftest import PASSWORD, make_account
+from tests.conftest import make_account
+from tests.e2e.browser_support import LOGIN_PATH, sign_in
 from tests.e2e.conftest import E2E_DIR
 from tests.live import report
 
@@ -29,7 +30,6 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 HUB = "/account/security/"
 DEVICES = "/account/security/devices/"
 LOG = "/account/security/log/"
-LOGIN = "/accounts/login/"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING = {"serious", "critical"}
@@ -52,24 +52,16 @@ def axe_script() -> Path:
     return AXE
 
 
-def sign_in(context, base_url: str, email: str):
-    page = context.new_page()
-    page.goto(base_url + LOGIN)
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
-    assert LOGIN not in page.url, "sign-in failed"
-    return page
-
-
 @pytest.fixture
 def account(live_server, new_context):
     """Anna on a laptop (Stockholm), on an iPhone (Germany) and in the Immich app (Britain)."""
     user = make_account("anna@example.com")
-    laptop = new_context(agents.CHROME_WINDOWS,
-                         extra_http_headers={"X-Forwarded-For": agents.IP_STOCKHOLM})
-    phone = new_context(agents.SAFARI_IPHONE, extra_http_headers={"X-Forwarded-For": agents.IP_GERMANY})
+    laptop = new_context(
+        agents.CHROME_WINDOWS, extra_http_headers={"X-Forwarded-For": agents.IP_STOCKHOLM}
+    )
+    phone = new_context(
+        agents.SAFARI_IPHONE, extra_http_headers={"X-Forwarded-For": agents.IP_GERMANY}
+    )
     page = sign_in(laptop, live_server.url, user.email)
     sign_in(phone, live_server.url, user.email)
     token_for(app_client(ip=agents.IP_BRITAIN), user.email)
@@ -80,8 +72,9 @@ def account(live_server, new_context):
 def calm_account(live_server, new_context):
     """Anna as most people are: a laptop and a phone at home, the app in the next town."""
     user = make_account("anna@example.com")
-    laptop = new_context(agents.CHROME_WINDOWS,
-                         extra_http_headers={"X-Forwarded-For": agents.IP_STOCKHOLM})
+    laptop = new_context(
+        agents.CHROME_WINDOWS, extra_http_headers={"X-Forwarded-For": agents.IP_STOCKHOLM}
+    )
     page = sign_in(laptop, live_server.url, user.email)
     token_for(app_client(ip="83.251.0.1"), user.email)
     return user, page
@@ -135,23 +128,33 @@ def pages_to_check(page, base: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_account_pages_pass_axe_and_fit_a_phone(live_server, new_context, account, axe_script, request):
+def test_account_pages_pass_axe_and_fit_a_phone(
+    live_server, new_context, account, axe_script, request
+):
     user, page = account
     base = live_server.url
     results: dict[str, list[str]] = {}
     minor: dict[str, list[str]] = {}
     overflow: dict[str, int] = {}
     checked = pages_to_check(page, base)
-    phone = new_context(agents.SAFARI_IPHONE, viewport=PHONE,
-                        extra_http_headers={"X-Forwarded-For": "203.0.113.20"})
+    phone = new_context(
+        agents.SAFARI_IPHONE, viewport=PHONE, extra_http_headers={"X-Forwarded-For": "203.0.113.20"}
+    )
     phone_page = sign_in(phone, base, user.email)
     for title, path in checked:
-        for label, tab, width in (("desktop", page, DESKTOP["width"]), ("phone", phone_page, PHONE["width"])):
+        for label, tab, width in (
+            ("desktop", page, DESKTOP["width"]),
+            ("phone", phone_page, PHONE["width"]),
+        ):
             response = tab.goto(base + path)
             assert response.status == 200, (title, label, response.status)
             violations = audit(tab, axe_script)
-            results[f"{title} ({label})"] = describe([v for v in violations if v["impact"] in BLOCKING])
-            minor[f"{title} ({label})"] = describe([v for v in violations if v["impact"] not in BLOCKING])
+            results[f"{title} ({label})"] = describe(
+                [v for v in violations if v["impact"] in BLOCKING]
+            )
+            minor[f"{title} ({label})"] = describe(
+                [v for v in violations if v["impact"] not in BLOCKING]
+            )
             if label == "phone":
                 ok, scroll = fits(tab, width)
                 if not ok:
@@ -159,19 +162,27 @@ def test_account_pages_pass_axe_and_fit_a_phone(live_server, new_context, accoun
     # The login page, signed out, on both screens.
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         anonymous = new_context(agents.FIREFOX_LINUX, viewport=viewport).new_page()
-        anonymous.goto(base + LOGIN)
+        anonymous.goto(base + LOGIN_PATH)
         violations = audit(anonymous, axe_script)
-        results[f"Logga in ({label})"] = describe([v for v in violations if v["impact"] in BLOCKING])
-        minor[f"Logga in ({label})"] = describe([v for v in violations if v["impact"] not in BLOCKING])
+        results[f"Logga in ({label})"] = describe(
+            [v for v in violations if v["impact"] in BLOCKING]
+        )
+        minor[f"Logga in ({label})"] = describe(
+            [v for v in violations if v["impact"] not in BLOCKING]
+        )
         if label == "phone" and not fits(anonymous, PHONE["width"])[0]:
             overflow["Logga in"] = fits(anonymous, PHONE["width"])[1]
 
-    report(request, "axe-core", {
-        "page_views": len(results),
-        "serious_or_critical": sum(map(len, results.values())),
-        "lesser": sorted({line for lines in minor.values() for line in lines}) or "none",
-        "wider_than_375px": overflow or "none",
-    })
+    report(
+        request,
+        "axe-core",
+        {
+            "page_views": len(results),
+            "serious_or_critical": sum(map(len, results.values())),
+            "lesser": sorted({line for lines in minor.values() for line in lines}) or "none",
+            "wider_than_375px": overflow or "none",
+        },
+    )
     assert {page: found for page, found in results.items() if found} == {}
     assert overflow == {}
 
@@ -214,7 +225,9 @@ def test_signing_another_device_out_by_keyboard_alone(live_server, account):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/sign-out/$"))
 
-    state = tab_to(page, lambda s: s["inMainForm"] and s["tag"] == "BUTTON" and SIGN_OUT.search(s["text"]))
+    state = tab_to(
+        page, lambda s: s["inMainForm"] and s["tag"] == "BUTTON" and SIGN_OUT.search(s["text"])
+    )
     assert state["outline"] or state["shadow"], "the focused button shows no focus indicator"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(re.escape(DEVICES) + "$"))
@@ -227,8 +240,9 @@ def test_screenshots_of_the_account_pages(live_server, new_context, calm_account
     """Kontosäkerhet on a desktop and a phone, Enhetsaktivitet on a phone (README)."""
     user, page = calm_account
     shots = []
-    phone = new_context(agents.SAFARI_IPHONE, viewport=PHONE,
-                        extra_http_headers={"X-Forwarded-For": "83.250.1.1"})
+    phone = new_context(
+        agents.SAFARI_IPHONE, viewport=PHONE, extra_http_headers={"X-Forwarded-For": "83.250.1.1"}
+    )
     phone_page = sign_in(phone, live_server.url, user.email)
     phone_page.goto(live_server.url + HUB)
     shots.append(screenshot(phone_page, "kontosakerhet-phone.png"))

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests import agents
-from tests.conftest import PASSWORD, make_account
+from tests.conftest import make_account
+from tests.e2e.browser_support import LOGIN_PATH, sign_in
 
 DEVICES_PATH = "/account/security/devices/"
-LOGIN_PATH = "/accounts/login/"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "enhetsaktivitet.png"
 
 THIS_DEVICE = re.compile(r"Den här enheten|This device")
@@ -33,17 +33,6 @@ SIGN_OUT = re.compile(r"^\s*(Logga ut|Sign out)\b")
 def behind_local_proxy(settings) -> None:
     """The live server sees 127.0.0.1; let it believe the address each context forwards."""
     settings.TRUSTED_PROXIES = ["127.0.0.0/8", "::1"]
-
-
-def sign_in(context, base_url: str, email: str) -> object:
-    page = context.new_page()
-    page.goto(base_url + LOGIN_PATH)
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
-    assert LOGIN_PATH not in page.url, "sign-in failed: still on the login page"
-    return page
 
 
 def save_screenshot(page) -> Path:

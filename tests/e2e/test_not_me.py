@@ -18,9 +18,9 @@ from django.core import mail
 
 from tests import agents
 from tests.conftest import PASSWORD, make_account
+from tests.e2e.browser_support import LOGIN_PATH, sign_in
 
 DEVICES_PATH = "/account/security/devices/"
-LOGIN_PATH = "/accounts/login/"
 NEW_PASSWORD = "Ett helt annat lösenord 2026!"
 
 NEW_PLACE = re.compile(r"(Ny plats|New place).*Tyskland")
@@ -34,17 +34,6 @@ TWO_FACTOR = re.compile(r"Aktivera 2FA|Slå på 2FA|Turn on 2FA")
 @pytest.fixture(autouse=True)
 def behind_local_proxy(settings) -> None:
     settings.TRUSTED_PROXIES = ["127.0.0.0/8", "::1"]
-
-
-def sign_in(context, base_url: str, email: str, password: str = PASSWORD):
-    page = context.new_page()
-    page.goto(base_url + LOGIN_PATH)
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
-    assert LOGIN_PATH not in page.url, "sign-in failed: still on the login page"
-    return page
 
 
 def shoot(page, name: str) -> None:

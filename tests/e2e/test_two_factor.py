@@ -16,9 +16,9 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests import agents
-from tests.conftest import PASSWORD, make_account
+from tests.conftest import make_account
+from tests.e2e.browser_support import LOGIN_PATH, password_step
 
-LOGIN = "/accounts/login/"
 CODE_STEP = "/accounts/login/code/"
 HUB = "/account/security/"
 
@@ -47,16 +47,6 @@ def shoot(page, name: str) -> None:
     folder = Path(tempfile.gettempdir()) / "pixelunion-e2e"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / name), full_page=True)
-
-
-def password_step(context, base_url: str, email: str):
-    page = context.new_page()
-    page.goto(base_url + LOGIN)
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[name=password]").press("Enter")
-    return page
 
 
 def enter_code(page, code: str) -> None:
@@ -95,7 +85,7 @@ def test_enrol_sign_out_sign_in_with_code_and_backup_code_once(live_server, new_
     with first.expect_navigation():
         first.locator("form[action='/accounts/logout/'] button[type=submit]").first.click()
     first.goto(base + HUB)
-    assert LOGIN in first.url
+    assert LOGIN_PATH in first.url
 
     # 3. A second device: the password alone leads to the code step and nowhere else.
     second = password_step(new_context(user_agent=agents.FIREFOX_LINUX), base, user.email)
