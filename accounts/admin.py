@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SecurityEvent
-from sessions_ui.devices import device_title
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 from sessions_ui.models import SNAPSHOT_FIELDS
 
@@ -47,7 +47,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("device"))
     def device(self, obj: SecurityEvent) -> str:
-        return device_title(obj.device_kind, obj.browser, obj.os, obj.device_model, obj.app_version)
+        return snapshot_title(obj)
 
     @admin.display(description=_("location"))
     def location(self, obj: SecurityEvent) -> str:

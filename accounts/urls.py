@@ -1,11 +1,8 @@
-from django.urls import include, path
+from django.urls import path
 
 from accounts import two_factor_views, views
 
 urlpatterns = [
-    path("", views.security, name="account_security"),
-    path("devices/", include("sessions_ui.urls")),
-    path("log/", views.security_log, name="security_log"),
     path("confirm-password/", views.reauthenticate, name="reauthenticate"),
     path("two-factor/enable/", two_factor_views.enable, name="two_factor_enable"),
     path("two-factor/backup-codes/", two_factor_views.backup_codes, name="two_factor_backup_codes"),

@@ -1,9 +1,8 @@
-"""Kontosäkerhet: the hub page, Säkerhetslogg and the password confirmation ("sudo") page."""
+"""The password confirmation ("sudo") page that guards every sensitive change."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,48 +10,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ReauthenticationForm
-from accounts.log_presentation import event_row
 from accounts.reauth import RateLimited, WrongCode, WrongPassword, safe_next
 from accounts.reauth import reauthenticate as confirm
-from accounts.security_log import events_for
-from accounts.two_factor import SecondFactorThrottled, backup_codes_remaining, user_has_two_factor
+from accounts.two_factor import SecondFactorThrottled, user_has_two_factor
 from accounts.two_factor_views import throttled_message
-from sessions_ui.presentation import session_cards
-from sessions_ui.views import current_public_id
-
-LOG_PAGE_SIZE = 25
-
-
-@login_required
-@require_http_methods(["GET", "HEAD"])
-def security(request: HttpRequest) -> HttpResponse:
-    cards = session_cards(request.user, current_public_id(request))
-    two_factor_on = user_has_two_factor(request.user)
-    return render(
-        request,
-        "accounts/security.html",
-        {
-            "cards": cards[:3],
-            "session_count": len(cards),
-            "other_count": sum(not c.is_current for c in cards),
-            "flagged_count": sum(c.is_flagged for c in cards),
-            "two_factor_on": two_factor_on,
-            "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "HEAD"])
-def security_log(request: HttpRequest) -> HttpResponse:
-    """Säkerhetslogg: the account's events, newest first, a page at a time."""
-    page = Paginator(events_for(request.user), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    current = current_public_id(request)
-    return render(
-        request,
-        "accounts/security_log.html",
-        {"page": page, "rows": [event_row(event, current) for event in page]},
-    )
 
 
 @sensitive_post_parameters("password", "code")

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from account_security.presentation import LIST_FIELDS
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import country_name
 from sessions_ui.models import Session
-from sessions_ui.presentation import LIST_FIELDS, session_title
 
 # Printable text only: control characters never reach a database query or a log line.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -85,7 +86,7 @@ def session_out(session: Session, current: uuid.UUID | None) -> dict:
             "city": session.city,
         },
         "client": session.client,
-        "title": session_title(session),
+        "title": snapshot_title(session),
     }
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pixelunion",
     "sessions_ui",
     "accounts",
+    "account_security",
     "ninja",  # django-ninja: serves the API docs page's assets locally (no CDN)
     "api",
 ]
@@ -237,7 +238,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "PixelUnion <no
 # An unreachable SMTP server gives up after this many seconds instead of hanging a request.
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
 
-# --- Suspicious activity: risk signals and new sign-in alerts (sessions_ui.risk, .alerts) --------
+# --- Suspicious activity: risk signals and new sign-in alerts (account_security.risk, .alerts) --------
 # Ny plats: the place (city, or country when the city is unknown) is not among the account's
 # sign-ins of this many days before the session.
 RISK_NEW_PLACE_DAYS = env_int("RISK_NEW_PLACE_DAYS", 90)

@@ -9,6 +9,7 @@ urlpatterns = [
     # First: the 2FA code step, and allauth's password/email pages behind the sudo window.
     path("accounts/", include("accounts.allauth_urls")),
     path("accounts/", include("allauth.urls")),
+    path("account/security/", include("account_security.urls")),
     path("account/security/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
-from sessions_ui.models import Session, SignInReview
-from sessions_ui.presentation import session_title
+from sessions_ui.models import Session
 from sessions_ui.revocation import Reason, revoke_sessions_by_id
 
 SHOWN = (
@@ -58,7 +58,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("device"))
     def device(self, obj: Session) -> str:
-        return session_title(obj)
+        return snapshot_title(obj)
 
     @admin.display(description=_("location"))
     def location(self, obj: Session) -> str:
@@ -90,16 +90,3 @@ class SessionAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset) -> None:
         revoke_sessions_by_id(queryset.values_list("id", flat=True), reason=Reason.STAFF)
-
-
-@admin.register(SignInReview)
-class SignInReviewAdmin(admin.ModelAdmin):
-    """Support can see what a user answered about a flagged sign-in ("Det var jag" or not)."""
-
-    list_display = ("user", "session_public_id", "verdict", "reviewed_at")
-    list_filter = ("verdict",)
-    search_fields = ("user__email", "session_public_id")
-    readonly_fields = ("user", "session_public_id", "verdict", "reviewed_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -7,7 +7,4 @@ class SessionsUiConfig(AppConfig):
     verbose_name = _("Sessions")
 
     def ready(self) -> None:
-        from sessions_ui import (
-            alerts,  # noqa: F401  (new sign-in emails, on the security log's sign-in events)
-            geo,  # noqa: F401  (connects the GEOIP_DB setting_changed receiver)
-        )
+        from sessions_ui import geo  # noqa: F401  (connects the GEOIP_DB setting_changed receiver)

@@ -148,6 +148,31 @@ def _short_browser(family: str) -> str:
     return family[:_NAME_MAX]
 
 
+def snapshot_title(
+    snapshot: object, *, with_version: bool = True, blank_if_unknown: bool = False
+) -> str:
+    """The device title of anything holding a client snapshot's fields: a session row, a security
+    event, or the dict of those fields that the log and the risk history read.
+
+    ``blank_if_unknown`` gives "" rather than "Unknown device" when neither browser, OS nor model
+    is known (the alert email and the risk signals say "unknown" in their own words).
+    """
+    if isinstance(snapshot, dict):
+        get = snapshot.get
+    else:
+
+        def get(name: str) -> object:
+            return getattr(snapshot, name, "")
+
+    kind, browser, os, model, version = (
+        str(get(name) or "")
+        for name in ("device_kind", "browser", "os", "device_model", "app_version")
+    )
+    if blank_if_unknown and not (browser or os or model):
+        return ""
+    return device_title(kind or "unknown", browser, os, model, version if with_version else "")
+
+
 def device_title(kind: str, browser: str, os: str, model: str, app_version: str) -> str:
     """The localised one-line label of a device, e.g. "Chrome on Windows".
 

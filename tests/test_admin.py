@@ -54,11 +54,11 @@ def test_non_staff_cannot_reach_the_admin(browser):
 
 
 def test_staff_see_answers_about_flagged_sign_ins(staff, user, browser, phone):
-    from sessions_ui.models import SignInReview
+    from account_security.models import SignInReview
 
     target = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value)).public_id
     browser.post(f"/account/security/devices/{target}/it-was-me/")
-    response = staff.get("/admin/sessions_ui/signinreview/", {"q": user.email})
+    response = staff.get("/admin/account_security/signinreview/", {"q": user.email})
     assert response.status_code == 200
     assert str(target) in response.content.decode()
     assert SignInReview.objects.get().session_public_id == target

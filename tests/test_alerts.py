@@ -12,8 +12,8 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client
 
+from account_security import alerts
 from accounts.models import EventKind, SecurityEvent
-from sessions_ui import alerts
 from sessions_ui.keys import hash_key
 from sessions_ui.models import Session
 from tests import agents
@@ -153,7 +153,7 @@ def test_app_sign_in_through_the_api_sends_the_email(
 def test_a_mail_server_that_is_down_never_breaks_the_sign_in(user, signs_in, settings, caplog):
     settings.EMAIL_BACKEND = "tests.test_alerts.BrokenBackend"
     signs_in(user.email)
-    with caplog.at_level(logging.ERROR, logger="sessions_ui.alerts"):
+    with caplog.at_level(logging.ERROR, logger="account_security.alerts"):
         phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
     assert phone.get("/account/security/").status_code == 200  # signed in all the same
     assert "Could not send the new sign-in alert" in caplog.text
@@ -165,7 +165,7 @@ def test_an_error_while_preparing_the_alert_never_breaks_the_sign_in(
 ):
     settings.RISK_HISTORY_DAYS = "a year"  # a broken setting: the alert fails, not the sign-in
     signs_in(user.email)
-    with caplog.at_level(logging.ERROR, logger="sessions_ui.alerts"):
+    with caplog.at_level(logging.ERROR, logger="account_security.alerts"):
         phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
     session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
     assert session.user_id == user.pk  # signed in all the same

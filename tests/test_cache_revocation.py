@@ -37,12 +37,12 @@ def public_id_of(browser: Client):
 
 
 def end_one(user, browser: Client, phone: Client) -> None:
-    response = browser.post(reverse("sessions_ui:sign_out", args=[public_id_of(phone)]))
+    response = browser.post(reverse("account_security:sign_out", args=[public_id_of(phone)]))
     assert response.status_code == 302
 
 
 def end_all_others(user, browser: Client, phone: Client) -> None:
-    assert browser.post(reverse("sessions_ui:sign_out_others")).status_code == 302
+    assert browser.post(reverse("account_security:sign_out_others")).status_code == 302
 
 
 def change_password(user, browser: Client, phone: Client) -> None:

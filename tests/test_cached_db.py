@@ -246,9 +246,9 @@ def test_redis_down_requests_use_the_database_and_warn(dead_redis_sessions, user
     caplog.set_level(logging.WARNING, logger="sessions_ui.cache")
     browser = sign_in(user.email)
     phone = sign_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
-    for path in (page(), reverse("account_security"), reverse("sessions_ui:devices")):
+    for path in (page(), reverse("account_security"), reverse("account_security:devices")):
         assert browser.get(path).status_code == 200
-    response = browser.post(reverse("sessions_ui:sign_out_others"))
+    response = browser.post(reverse("account_security:sign_out_others"))
     assert response.status_code == 302
     assert Session.objects.filter(user=user).count() == 1
     assert phone.get(reverse("account_security")).status_code == 302  # signed out: login page

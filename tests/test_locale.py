@@ -15,7 +15,13 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["pixelunion", "accounts", "sessions_ui", "api", "templates", "locale", "manage.py"]
+# Every package of the product (the apps and pixelunion/), plus what they share.
+SOURCES = [
+    *sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "benchmarks"}),
+    "templates",
+    "locale",
+    "manage.py",
+]
 
 
 def untranslated(po_path: Path) -> list[str]:

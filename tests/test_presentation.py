@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
-from sessions_ui.presentation import activity_label
+from account_security.presentation import activity_label
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

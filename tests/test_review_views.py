@@ -11,9 +11,10 @@ import time_machine
 from django.test import Client
 from django.utils import timezone, translation
 
+from account_security.models import SignInReview, Verdict
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui.keys import hash_key
-from sessions_ui.models import Session, SignInReview, Verdict
+from sessions_ui.models import Session
 from tests import agents
 from tests.conftest import sign_in
 

@@ -1,4 +1,4 @@
-"""The warning signs (sessions_ui.risk) on histories built by hand, with a fixed clock.
+"""The warning signs (account_security.risk) on histories built by hand, with a fixed clock.
 
 Every signal has a case that raises it and the cases that must not: the same device and city
 again, the first session of a new account, a traveller who confirms.
@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
-from sessions_ui.risk import (
+from account_security.risk import (
     FlagKind,
     SignIn,
     Thresholds,

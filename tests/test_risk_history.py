@@ -1,4 +1,4 @@
-"""The sign-in history read from the database (sessions_ui.risk_history): what goes in, and that
+"""The sign-in history read from the database (account_security.risk_history): what goes in, and that
 it costs two queries however long the history is."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from account_security.models import SignInReview, Verdict
+from account_security.risk import FlagKind
+from account_security.risk_history import session_flags, sessions_for_risk, sign_in_history
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui.client import ClientInfo
-from sessions_ui.models import Session, SignInReview, Verdict
-from sessions_ui.risk import FlagKind
-from sessions_ui.risk_history import session_flags, sessions_for_risk, sign_in_history
+from sessions_ui.models import Session
 from sessions_ui.signin import start_session
 from tests import agents
 

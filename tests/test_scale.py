@@ -57,7 +57,7 @@ def current_public_id(browser: Client):
     return Session.objects.get(key_hash=hash_key(browser.cookies["sessionid"].value)).public_id
 
 
-@pytest.mark.parametrize("path", ["sessions_ui:devices", "account_security"])
+@pytest.mark.parametrize("path", ["account_security:devices", "account_security"])
 def test_device_pages_cost_the_same_for_1_and_1000_sessions(user, path, django_assert_num_queries):
     browser = sign_in(user.email)
     url = reverse(path)
@@ -70,7 +70,7 @@ def test_device_pages_cost_the_same_for_1_and_1000_sessions(user, path, django_a
     with django_assert_num_queries(queries_for_one):
         response = browser.get(url)
     assert response.status_code == 200
-    if path == "sessions_ui:devices":
+    if path == "account_security:devices":
         assert response.content.count(b"data-session=") == 1000
 
 
@@ -99,11 +99,11 @@ def test_sign_out_others_with_10000_sessions(counted_redis_sessions, user):
 @pytest.mark.redis
 def test_sign_out_others_page_with_10000_sessions(counted_redis_sessions, user):
     browser = sign_in(user.email)
-    url = reverse("sessions_ui:sign_out_others")
+    url = reverse("account_security:sign_out_others")
     measured = {}
     for count in (10, 10_000):
         add_sessions(user, count)
-        browser.get(reverse("sessions_ui:devices"))  # the session's own entry is warm
+        browser.get(reverse("account_security:devices"))  # the session's own entry is warm
         CountingConnection.round_trips = 0
         with CaptureQueriesContext(connection) as queries:
             response = browser.post(url)

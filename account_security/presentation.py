@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from sessions_ui.devices import device_title
+from account_security.risk import Flag
+from account_security.risk_history import session_flags, sessions_for_risk
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
-from sessions_ui.risk import Flag
-from sessions_ui.risk_history import session_flags, sessions_for_risk
 
 ICONS = {kind.value for kind in DeviceKind}
 
@@ -33,7 +33,7 @@ class SessionCard:
     created_at: datetime
     is_current: bool
     is_app: bool
-    # Warning signs (sessions_ui.risk); flagged sessions are listed first.
+    # Warning signs (account_security.risk); flagged sessions are listed first.
     flags: tuple[Flag, ...] = ()
 
     @property
@@ -49,12 +49,6 @@ def activity_label(moment: datetime, now: datetime | None = None) -> str:
     return _("%(delta)s ago") % {"delta": timesince(moment, now, depth=1)}
 
 
-def session_title(session: Session) -> str:
-    return device_title(
-        session.device_kind, session.browser, session.os, session.device_model, session.app_version
-    )
-
-
 def session_card(
     session: Session,
     current_public_id: uuid.UUID | None,
@@ -64,7 +58,7 @@ def session_card(
     icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
     return SessionCard(
         public_id=session.public_id,
-        title=session_title(session),
+        title=snapshot_title(session),
         icon=icon,
         kind_label=str(DeviceKind(icon).label),
         location=location_label(session.country_code, session.city),

@@ -13,8 +13,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from account_security.risk import Flag, FlagKind
 from sessions_ui.geo import country_name, location_label
-from sessions_ui.risk import Flag, FlagKind
 
 
 def flag_title(flag: Flag) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from sessions_ui.models import Session, SignInReview, Verdict
+from account_security.models import SignInReview, Verdict
+from sessions_ui.models import Session
 from sessions_ui.revocation import (
     EndedSession,
     Reason,

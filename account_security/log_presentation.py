@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import EventKind, SecurityEvent
-from sessions_ui.devices import device_title
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 
 ICONS = {
@@ -38,17 +38,6 @@ class EventRow:
     is_warning: bool
 
 
-def _title_of(fields: dict | object) -> str:
-    get = fields.get if isinstance(fields, dict) else lambda k, d="": getattr(fields, k, d)
-    return device_title(
-        get("device_kind", "") or "unknown",
-        get("browser", "") or "",
-        get("os", "") or "",
-        get("device_model", "") or "",
-        get("app_version", "") or "",
-    )
-
-
 def _where(fields: dict) -> str:
     return location_label(fields.get("country_code", ""), fields.get("city", ""))
 
@@ -66,7 +55,7 @@ def _by_whom(details: dict, current: uuid.UUID | None) -> str:
         return _("by you, from this device")
     by_device = details.get("by_device")
     if by_device:
-        return _("by you, from %(device)s") % {"device": _title_of(by_device)}
+        return _("by you, from %(device)s") % {"device": snapshot_title(by_device)}
     return _("by you, from another device")
 
 
@@ -90,7 +79,7 @@ def _detail(event: SecurityEvent, current: uuid.UUID | None) -> str:
     if kind == EventKind.OTHER_SESSIONS_ENDED:
         count = int(details.get("count") or 0)
         listed = details.get("sessions") or []
-        names = ", ".join(f"{_title_of(s)} ({_where(s)})" for s in listed)
+        names = ", ".join(f"{snapshot_title(s)} ({_where(s)})" for s in listed)
         if count > len(listed):
             names += " " + _("and %(count)d more") % {"count": count - len(listed)}
         head = ngettext(
@@ -126,7 +115,7 @@ def event_row(event: SecurityEvent, current: uuid.UUID | None) -> EventRow:
         title=str(kind.label),
         detail=_detail(event, current),
         icon=ICONS.get(kind, "shield"),
-        device=_title_of(event),
+        device=snapshot_title(event),
         location=location_label(event.country_code, event.city),
         ip=event.ip or "",
         created_at=event.created_at,

@@ -1,7 +1,9 @@
-"""Enhetsaktivitet: the device list and the two ways to sign devices out.
+"""Kontosäkerhet, Säkerhetslogg and Enhetsaktivitet: the hub, the log, the device list and the
+two ways to sign devices out.
 
-Views only translate between HTTP and the functions in ``revocation``; a GET never changes
-anything, every change is a POST with CSRF and a confirmation page that works without JavaScript.
+Views only translate between HTTP and the functions in ``sessions_ui.revocation``; a GET never
+changes anything, every change is a POST with CSRF and a confirmation page that works without
+JavaScript.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,10 +22,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from account_security.log_presentation import event_row
+from account_security.presentation import session_card, session_cards
 from accounts.reauth import reauthentication_required
+from accounts.security_log import events_for
+from accounts.two_factor import backup_codes_remaining, user_has_two_factor
+from sessions_ui.devices import snapshot_title
 from sessions_ui.models import Session
-from sessions_ui.presentation import session_card, session_cards, session_title
 from sessions_ui.revocation import SessionNotFound, revoke_other_sessions, revoke_session
+
+LOG_PAGE_SIZE = 25
 
 
 def current_public_id(request: HttpRequest) -> uuid.UUID | None:
@@ -31,11 +40,43 @@ def current_public_id(request: HttpRequest) -> uuid.UUID | None:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
+def security(request: HttpRequest) -> HttpResponse:
+    cards = session_cards(request.user, current_public_id(request))
+    two_factor_on = user_has_two_factor(request.user)
+    return render(
+        request,
+        "account_security/security.html",
+        {
+            "cards": cards[:3],
+            "session_count": len(cards),
+            "other_count": sum(not c.is_current for c in cards),
+            "flagged_count": sum(c.is_flagged for c in cards),
+            "two_factor_on": two_factor_on,
+            "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def security_log(request: HttpRequest) -> HttpResponse:
+    """Säkerhetslogg: the account's events, newest first, a page at a time."""
+    page = Paginator(events_for(request.user), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    current = current_public_id(request)
+    return render(
+        request,
+        "account_security/security_log.html",
+        {"page": page, "rows": [event_row(event, current) for event in page]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
 def device_list(request: HttpRequest) -> HttpResponse:
     cards = session_cards(request.user, current_public_id(request))
     return render(
         request,
-        "sessions_ui/devices.html",
+        "account_security/devices.html",
         {"cards": cards, "other_count": sum(not c.is_current for c in cards)},
     )
 
@@ -63,7 +104,7 @@ def end_session_and_say(
         ended = end(request.user, public_id, by_session=current)
     except SessionNotFound:
         raise session_not_found() from None
-    messages.success(request, _("%(device)s was signed out.") % {"device": session_title(ended)})
+    messages.success(request, _("%(device)s was signed out.") % {"device": snapshot_title(ended)})
     return redirect(then)
 
 
@@ -79,7 +120,7 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect("account_logout")
     if request.method == "POST":
         return end_session_and_say(
-            request, revoke_session, public_id, current, then="sessions_ui:devices"
+            request, revoke_session, public_id, current, then="account_security:devices"
         )
     try:
         target = Session.objects.of_user(request.user).get(public_id=public_id)
@@ -87,7 +128,7 @@ def sign_out_device(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise session_not_found() from None
     return render(
         request,
-        "sessions_ui/confirm_sign_out.html",
+        "account_security/confirm_sign_out.html",
         {"card": session_card(target, current, timezone.now())},
     )
 
@@ -111,6 +152,6 @@ def sign_out_others(request: HttpRequest) -> HttpResponse:
             )
         else:
             messages.info(request, _("There were no other devices to sign out."))
-        return redirect("sessions_ui:devices")
+        return redirect("account_security:devices")
     others = Session.objects.of_user(request.user).exclude(public_id=current).count()
-    return render(request, "sessions_ui/confirm_sign_out_others.html", {"count": others})
+    return render(request, "account_security/confirm_sign_out_others.html", {"count": others})

@@ -1,5 +1,5 @@
 """Ny inloggning på ditt PixelUnion-konto: an email when a sign-in comes from a new device or
-a new place (see ``sessions_ui.risk``), none for a known device and place.
+a new place (see ``account_security.risk``), none for a known device and place.
 
 The trigger is the security log's ``sign_in`` event, not Django's ``user_logged_in``: that event
 is written exactly when a sign-in is complete on every path — the password form without 2FA,
@@ -30,18 +30,19 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from account_security.risk import Flag, Thresholds, flags_for, is_new_sign_in, local_time
+from account_security.risk_history import sign_in_from_event, sign_in_history
 from accounts.models import EventKind, SecurityEvent
 from accounts.security_log import SNAPSHOT_FIELDS
+from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import locate_ip, location_label
-from sessions_ui.risk import Flag, Thresholds, flags_for, is_new_sign_in, local_time
-from sessions_ui.risk_history import sign_in_from_event, sign_in_history
 
 logger = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
 
 
-@receiver(post_save, sender=SecurityEvent, dispatch_uid="sessions_ui.alerts.sign_in")
+@receiver(post_save, sender=SecurityEvent, dispatch_uid="account_security.alerts.sign_in")
 def _sign_in_logged(sender, instance: SecurityEvent, created: bool, **kwargs) -> None:
     if not created or instance.kind != EventKind.SIGN_IN or not settings.SIGN_IN_ALERTS:
         return
@@ -94,28 +95,21 @@ def alert_new_sign_in(
 
 def _message(user, event: SecurityEvent, flags: list[Flag], moment: datetime) -> EmailMessage:
     context = {
-        "device": _device_title(event) or _("Unknown device"),
+        "device": snapshot_title(event, with_version=False, blank_if_unknown=True)
+        or _("Unknown device"),
         "location": location_label(event.country_code, event.city),
         "ip": event.ip or "–",
         "time": formats.date_format(moment, "DATETIME_FORMAT"),
         "time_zone": str(moment.tzinfo),
         "reasons": [flag.text for flag in flags],
-        "devices_url": f"{settings.SITE_URL}{reverse('sessions_ui:devices')}",
+        "devices_url": f"{settings.SITE_URL}{reverse('account_security:devices')}",
         "support_email": settings.SUPPORT_EMAIL,
     }
     return EmailMessage(
         subject=_("New sign-in to your PixelUnion account"),
-        body=render_to_string("sessions_ui/email/new_sign_in.txt", context).strip() + "\n",
+        body=render_to_string("account_security/email/new_sign_in.txt", context).strip() + "\n",
         to=[user.email],
     )
-
-
-def _device_title(event: SecurityEvent) -> str:
-    from sessions_ui.devices import device_title
-
-    if not (event.browser or event.os or event.device_model):
-        return ""
-    return device_title(event.device_kind, event.browser, event.os, event.device_model, "")
 
 
 def deliver(message: EmailMessage) -> None:

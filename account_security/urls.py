@@ -1,14 +1,21 @@
-from django.urls import path
+"""Kontosäkerhet and its pages, under /account/security/; the device pages in the
+``account_security`` namespace."""
 
-from sessions_ui import review_views, views
+from django.urls import include, path
 
-app_name = "sessions_ui"
+from account_security import review_views, views
 
-urlpatterns = [
+device_patterns = [
     path("", views.device_list, name="devices"),
     path("sign-out-others/", views.sign_out_others, name="sign_out_others"),
     path("<uuid:public_id>/sign-out/", views.sign_out_device, name="sign_out"),
     path("<uuid:public_id>/it-was-me/", review_views.it_was_me, name="it_was_me"),
     path("<uuid:public_id>/not-me/", review_views.not_me, name="not_me"),
     path("secure-your-account/", review_views.secure_account, name="secure_account"),
+]
+
+urlpatterns = [
+    path("", views.security, name="account_security"),
+    path("log/", views.security_log, name="security_log"),
+    path("devices/", include((device_patterns, "account_security"))),
 ]

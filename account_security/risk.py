@@ -1,7 +1,7 @@
 """Warning signs on sessions, worked out from the account's own sign-in history.
 
 Pure functions over plain data: no database, no clock of their own (``now`` is passed in), no
-GeoIP. ``sessions_ui.risk_history`` builds the history from the security log and the session
+GeoIP. ``account_security.risk_history`` builds the history from the security log and the session
 table; tests build it by hand.
 
 The rules (thresholds in ``Thresholds``, from settings):
@@ -101,13 +101,13 @@ class Flag:
 
     @property
     def title(self) -> str:
-        from sessions_ui.risk_text import flag_title
+        from account_security.risk_text import flag_title
 
         return flag_title(self)
 
     @property
     def text(self) -> str:
-        from sessions_ui.risk_text import flag_text
+        from account_security.risk_text import flag_text
 
         return flag_text(self)
 

@@ -19,17 +19,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.reauth import reauthentication_required
-from accounts.two_factor import user_has_two_factor
-from sessions_ui.presentation import SessionCard, session_cards
-from sessions_ui.reviews import confirm_session, disown_session
-from sessions_ui.revocation import SessionNotFound
-from sessions_ui.views import (
+from account_security.presentation import SessionCard, session_cards
+from account_security.reviews import confirm_session, disown_session
+from account_security.views import (
     current_public_id,
     end_session_and_say,
     is_this_device,
     session_not_found,
 )
+from accounts.reauth import reauthentication_required
+from accounts.two_factor import user_has_two_factor
+from sessions_ui.revocation import SessionNotFound
 
 
 def _card(request: HttpRequest, public_id: uuid.UUID) -> SessionCard:
@@ -53,9 +53,9 @@ def it_was_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             request,
             _("Thank you. This sign-in is marked as yours and will not be flagged again."),
         )
-        return redirect("sessions_ui:devices")
+        return redirect("account_security:devices")
     return render(
-        request, "sessions_ui/confirm_it_was_me.html", {"card": _card(request, public_id)}
+        request, "account_security/confirm_it_was_me.html", {"card": _card(request, public_id)}
     )
 
 
@@ -69,9 +69,11 @@ def not_me(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect("account_logout")
     if request.method == "POST":
         return end_session_and_say(
-            request, disown_session, public_id, current, then="sessions_ui:secure_account"
+            request, disown_session, public_id, current, then="account_security:secure_account"
         )
-    return render(request, "sessions_ui/confirm_not_me.html", {"card": _card(request, public_id)})
+    return render(
+        request, "account_security/confirm_not_me.html", {"card": _card(request, public_id)}
+    )
 
 
 @login_required
@@ -80,7 +82,7 @@ def secure_account(request: HttpRequest) -> HttpResponse:
     """The seed's steps after suspicious activity: password, 2FA, support."""
     return render(
         request,
-        "sessions_ui/secure_account.html",
+        "account_security/secure_account.html",
         {
             "two_factor_on": bool(user_has_two_factor(request.user)),
             "two_factor_url": reverse("two_factor_enable"),

@@ -1,4 +1,4 @@
-"""The account's sign-in history for ``sessions_ui.risk``, read in two queries.
+"""The account's sign-in history for ``account_security.risk``, read in two queries.
 
 One query reads the security log's sign-in events (they outlive ended sessions and say where
 and with what each sign-in happened), one the live session rows (where each session is now,
@@ -20,9 +20,10 @@ from typing import Any
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from sessions_ui.devices import device_title
-from sessions_ui.models import SNAPSHOT_FIELDS, Session, SignInReview, Verdict
-from sessions_ui.risk import Flag, SignIn, Thresholds, assess, device_key
+from account_security.models import SignInReview, Verdict
+from account_security.risk import Flag, SignIn, Thresholds, assess, device_key
+from sessions_ui.devices import snapshot_title
+from sessions_ui.models import SNAPSHOT_FIELDS, Session
 
 # Session columns the signals need on top of what the device list shows.
 SESSION_FIELDS = (
@@ -107,7 +108,7 @@ def _device(source: Any) -> tuple[str, str]:
     kind, browser, os, model = (
         get(n) or "" for n in ("device_kind", "browser", "os", "device_model")
     )
-    title = device_title(kind, browser, os, model, "") if (browser or os or model) else ""
+    title = snapshot_title(source, with_version=False, blank_if_unknown=True)
     return device_key(kind, browser, os, model), title
 
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountSecurityConfig(AppConfig):
+    name = "account_security"
+    verbose_name = _("Account security")
+
+    def ready(self) -> None:
+        from account_security import alerts  # noqa: F401  (new sign-in emails, on sign-in events)
