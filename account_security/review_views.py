@@ -22,13 +22,13 @@ from django.views.decorators.http import require_http_methods
 from account_security.presentation import SessionCard, session_cards
 from account_security.reviews import confirm_session, disown_session
 from account_security.views import (
-    current_public_id,
     end_session_and_say,
     is_this_device,
     session_not_found,
 )
 from accounts.reauth import reauthentication_required
 from accounts.two_factor import user_has_two_factor
+from sessions_ui.middleware import current_public_id
 from sessions_ui.revocation import SessionNotFound
 
 

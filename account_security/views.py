@@ -28,14 +28,11 @@ from accounts.reauth import reauthentication_required
 from accounts.security_log import events_for
 from accounts.two_factor import backup_codes_remaining, user_has_two_factor
 from sessions_ui.devices import snapshot_title
+from sessions_ui.middleware import current_public_id
 from sessions_ui.models import Session
 from sessions_ui.revocation import SessionNotFound, revoke_other_sessions, revoke_session
 
 LOG_PAGE_SIZE = 25
-
-
-def current_public_id(request: HttpRequest) -> uuid.UUID | None:
-    return getattr(request.session, "public_id", None)
 
 
 @login_required

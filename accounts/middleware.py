@@ -23,8 +23,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.two_factor import second_factor_pending
-
-API_PREFIX = "/api/"
+from sessions_ui.middleware import is_api_path
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +62,6 @@ class TwoFactorMiddleware:
                 return anonymous
 
             request.auser = auser
-            if not request.path.startswith(API_PREFIX):
+            if not is_api_path(request.path):
                 return HttpResponseRedirect(code_step_url(request.get_full_path()))
         return self.get_response(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.models import EventKind
 from accounts.security_log import record_event
+from sessions_ui.middleware import current_public_id
 from sessions_ui.revocation import EndedSession, Reason, revoke_other_sessions
 
 
@@ -16,10 +17,7 @@ def end_other_sessions_after_password_change(
     by email comes from a session that is not signed in, so every session of the user ends.
     The ended sessions are logged by the ``sessions_ended`` receiver; the change itself here.
     """
-    current = None
-    session = getattr(request, "session", None)
-    if session is not None and getattr(request, "user", None) == user:
-        current = getattr(session, "public_id", None)
+    current = current_public_id(request) if getattr(request, "user", None) == user else None
     ended = revoke_other_sessions(user, current, reason=Reason.PASSWORD)
     record_event(
         EventKind.PASSWORD_RESET if reset else EventKind.PASSWORD_CHANGED,

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui.client import ClientInfo, client_from_request
+from sessions_ui.middleware import current_public_id
 from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
 from sessions_ui.revocation import EndedSession, Reason, SessionNotFound, parse_public_id
 from sessions_ui.tracking import device_fields, location_fields
@@ -59,8 +60,7 @@ def snapshot(session: object | None = None, request: HttpRequest | None = None) 
     if isinstance(session, (Session, EndedSession)):
         return {"session_public_id": session.public_id, **_copy(session)}
     if session is None:
-        store = getattr(request, "session", None) if request is not None else None
-        public_id = getattr(store, "public_id", None)
+        public_id = current_public_id(request)
         client = client_from_request(request) if request is not None else None
         return {"session_public_id": public_id, **(_from_client(client) if client else {})}
     row = getattr(session, "row", session)

@@ -24,12 +24,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 logger = logging.getLogger("api")
 
-API_PREFIX = "/api/"
-
-
-def is_api_path(path: str) -> bool:
-    return path.startswith(API_PREFIX)
-
 
 def error_body(status: int, message: str) -> dict[str, Any]:
     return {"message": message, "statusCode": status, "error": HTTPStatus(status).phrase}

@@ -7,8 +7,6 @@ very functions the Enhetsaktivitet page calls). The caller's token was resolved 
 
 from __future__ import annotations
 
-import uuid
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Status
@@ -17,6 +15,7 @@ from api.errors import error_response, install_handlers
 from api.schemas import ErrorOut, LoginIn, LoginOut, LogoutOut, SessionOut, session_list
 from api.security import TOKEN_AUTH
 from api.signin import SignInRefused, sign_in_app
+from sessions_ui.middleware import current_public_id
 from sessions_ui.revocation import (
     Reason,
     SessionNotFound,
@@ -39,10 +38,6 @@ api = NinjaAPI(
 install_handlers(api)
 
 UNAUTHORIZED = {401: ErrorOut}
-
-
-def _current(request: HttpRequest) -> uuid.UUID | None:
-    return getattr(request.session, "public_id", None)
 
 
 @api.post(
@@ -81,7 +76,7 @@ def login(request: HttpRequest, credentials: LoginIn):
     summary="End the caller's own session (the token stops working at once)",
 )
 def logout(request: HttpRequest):
-    current = _current(request)
+    current = current_public_id(request)
     try:
         revoke_session(request.user, current, reason=Reason.SIGN_OUT, by_session=current)
     except SessionNotFound:
@@ -97,7 +92,7 @@ def logout(request: HttpRequest):
     summary="The account's active sessions, most recent activity first",
 )
 def list_sessions(request: HttpRequest):
-    return session_list(request.user, _current(request))
+    return session_list(request.user, current_public_id(request))
 
 
 @api.delete(
@@ -108,7 +103,7 @@ def list_sessions(request: HttpRequest):
     summary="End every session of the account except the caller's",
 )
 def delete_other_sessions(request: HttpRequest):
-    revoke_other_sessions(request.user, _current(request), reason=Reason.OTHERS)
+    revoke_other_sessions(request.user, current_public_id(request), reason=Reason.OTHERS)
     return Status(204, None)
 
 
@@ -120,7 +115,7 @@ def delete_other_sessions(request: HttpRequest):
     summary="End one session of the account (404 for any id that is not one of them)",
 )
 def delete_session(request: HttpRequest, session_id: str) -> HttpResponse | Status:
-    current = _current(request)
+    current = current_public_id(request)
     try:
         target = parse_public_id(session_id)
         reason = Reason.SIGN_OUT if target == current else Reason.USER

@@ -11,13 +11,14 @@ store has its own fallback, to the database (``sessions_ui.backends.session_cach
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
+
+from sessions_ui.outage import Breaker
 
 logger = logging.getLogger("pixelunion.cache")
 
@@ -45,22 +46,11 @@ class FailoverRedisCache(RedisCache):
         self._fallback = LocMemCache(
             f"failover-{id(self)}", {"TIMEOUT": params.get("TIMEOUT", 300)}
         )
-        self._down_until = 0.0
-        self._down = False
-
-    def _redis_failed(self, exc: Exception) -> None:
-        self._down_until = time.monotonic() + RETRY_AFTER
-        if not self._down:
-            self._down = True
-            logger.warning(
-                "Cache (Redis) unavailable (%s); using a local cache in this process.",
-                exc.__class__.__name__,
-            )
-
-    def _redis_ok(self) -> None:
-        if self._down:
-            self._down = False
-            logger.warning("Cache (Redis) is reachable again.")
+        self._breaker = Breaker(
+            logger,
+            retry_after=lambda: RETRY_AFTER,
+            back_message="Cache (Redis) is reachable again.",
+        )
 
 
 def _failover(name: str):
@@ -68,13 +58,16 @@ def _failover(name: str):
     local_method = getattr(LocMemCache, name)
 
     def method(self: FailoverRedisCache, *args: Any, **kwargs: Any) -> Any:
-        if not self._down or time.monotonic() >= self._down_until:
+        if self._breaker.may_try():
             try:
                 result = redis_method(self, *args, **kwargs)
             except (ConnectionInterrupted, RedisError, OSError) as exc:
-                self._redis_failed(exc)
+                self._breaker.failed(
+                    "Cache (Redis) unavailable (%s); using a local cache in this process.",
+                    exc.__class__.__name__,
+                )
             else:
-                self._redis_ok()
+                self._breaker.succeeded()
                 return result
         return local_method(self._fallback, *args, **kwargs)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.utils.cache import add_never_cache_headers
 
-PRIVATE_PREFIXES = ("/account/", "/accounts/", "/admin/", "/api/")
+from sessions_ui.middleware import API_PREFIX
+
+PRIVATE_PREFIXES = ("/account/", "/accounts/", "/admin/", API_PREFIX)
 
 
 class NoStoreMiddleware:

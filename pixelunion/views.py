@@ -16,6 +16,8 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from sessions_ui.middleware import is_api_path
+
 logger = logging.getLogger("pixelunion")
 
 
@@ -79,7 +81,7 @@ def _message(exception: Exception | None) -> str:
 
 def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
     """Under /api/ the app gets the API's JSON error shape, never an HTML page."""
-    if not getattr(request, "path", "").startswith("/api/"):
+    if not is_api_path(getattr(request, "path", "")):
         return None
     from api.errors import error_response
 

@@ -69,7 +69,17 @@ def parse_ip(value: str | None) -> IPAddress | None:
         if not _is_port(":" + port):
             return None
         text = host
-    text = text.split("%", 1)[0]
+    return address_from_text(text.split("%", 1)[0])
+
+
+def address_from_text(text: str) -> IPAddress | None:
+    """A plain address (``1.2.3.4``, ``2001:db8::1``), IPv4-mapped IPv6 read as IPv4; else None.
+
+    The one place text becomes an ``ipaddress`` object: the GeoIP reader is only ever given
+    such objects (a string could mean a DNS lookup).
+    """
+    if len(text) > _ADDRESS_TEXT_MAX:
+        return None
     try:
         address = ipaddress.ip_address(text)
     except ValueError:

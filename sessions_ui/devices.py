@@ -15,9 +15,10 @@ from functools import lru_cache
 from django.utils.translation import gettext as _
 from user_agents import parse as parse_user_agent
 
+from sessions_ui.client import USER_AGENT_MAX
+
 logger = logging.getLogger(__name__)
 
-USER_AGENT_MAX = 512
 _NAME_MAX = 64  # browser, os and model columns
 _VERSION_MAX = 32
 _DEVICE_TYPE_MAX = 32

@@ -30,11 +30,12 @@ from django.test.signals import setting_changed
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sessions_ui.client import address_from_text
+
 logger = logging.getLogger(__name__)
 
 _CITY_MAX = 128
 _TIME_ZONE_MAX = 64
-_ADDRESS_TEXT_MAX = 64
 
 # Documentation ranges are never in a real database, so allowing them costs nothing in
 # production and lets test databases use the addresses meant for examples.
@@ -163,13 +164,11 @@ def _locatable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def locate_ip(ip: str | None) -> Location:
     """Look an address up in the GeoIP database; never raises, empty when unknown."""
-    if not ip or not isinstance(ip, str) or len(ip) > _ADDRESS_TEXT_MAX:
+    if not ip or not isinstance(ip, str):
         return EMPTY_LOCATION
     try:
-        address = ipaddress.ip_address(ip.strip())
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if not _locatable(address):
+        address = address_from_text(ip.strip())
+        if address is None or not _locatable(address):
             return EMPTY_LOCATION
         reader = _reader()
         if reader is None:

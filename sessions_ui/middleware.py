@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -11,7 +13,8 @@ from sessions_ui.client import client_from_request
 from sessions_ui.models import ClientKind
 
 # Requests under this prefix are the mobile app's: token in a header, never a cookie.
-TOKEN_PATH_PREFIX = "/api/"
+# The app's API: token requests, never cookies. Other floors ask ``is_api_path`` too.
+API_PREFIX = "/api/"
 
 
 class TrackedSessionMiddleware(SessionMiddleware):
@@ -83,8 +86,17 @@ class TrackedSessionMiddleware(SessionMiddleware):
         return response
 
 
+def current_public_id(request) -> uuid.UUID | None:
+    """The public id of the session this request came with; None when it has none (yet)."""
+    return getattr(getattr(request, "session", None), "public_id", None)
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIX)
+
+
 def is_token_request(request) -> bool:
-    return request.path_info.startswith(TOKEN_PATH_PREFIX)
+    return is_api_path(request.path_info)
 
 
 def token_from_request(request) -> str | None:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sessions_ui.client import USER_AGENT_MAX
+
 
 class ClientKind(models.TextChoices):
     WEB = "web", _("Browser")
@@ -78,7 +80,7 @@ class Session(ClientSnapshot):
 
     # The client as last seen (ClientSnapshot's fields, plus these); parsed and located only
     # when the IP or user agent changes.
-    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=USER_AGENT_MAX, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from sessions_ui.client import ClientInfo
+from sessions_ui.client import USER_AGENT_MAX, ClientInfo
 from sessions_ui.devices import describe_device
 from sessions_ui.geo import locate_ip
-
-USER_AGENT_MAX = 512
 
 
 class _Seen(Protocol):

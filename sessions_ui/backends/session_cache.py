@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -35,6 +34,8 @@ from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import timezone
+
+from sessions_ui.outage import Breaker
 
 logger = logging.getLogger("sessions_ui.cache")
 
@@ -53,13 +54,16 @@ return dropped
 """
 
 
-class _Health:
+class _Health(Breaker):
     """Per-process view of the cache: up or down, and the writes it still owes."""
 
     def __init__(self) -> None:
-        self.healthy = True
-        self.down_until = 0.0
-        self.last_warning = -1e9
+        super().__init__(
+            logger,
+            retry_after=lambda: int(getattr(settings, "SESSION_CACHE_RETRY_AFTER", 5)),
+            back_message="Session cache is reachable again.",
+            warn_every=60,
+        )
         self.pending: dict[str, str] = {}
         self.lock = threading.Lock()
 
@@ -107,24 +111,11 @@ def _redis_client(cache) -> Any | None:
 
 
 def _failed(action: str, exc: Exception) -> None:
-    health = _health
-    now = time.monotonic()
-    health.down_until = now + int(getattr(settings, "SESSION_CACHE_RETRY_AFTER", 5))
-    if health.healthy or now - health.last_warning > 60:
-        health.last_warning = now
-        logger.warning(
-            "Session cache unavailable (%s: %s); sessions are read from the database.",
-            action,
-            exc.__class__.__name__,
-        )
-    health.healthy = False
-
-
-def _succeeded() -> None:
-    health = _health
-    if not health.healthy:
-        health.healthy = True
-        logger.warning("Session cache is reachable again.")
+    _health.failed(
+        "Session cache unavailable (%s: %s); sessions are read from the database.",
+        action,
+        exc.__class__.__name__,
+    )
 
 
 def _owe(key_hashes: Iterable[str], action: str) -> None:
@@ -156,7 +147,7 @@ def _pay_debts() -> bool:
 def _usable() -> bool:
     """Whether to talk to the cache at all right now (settling old debts first)."""
     health = _health
-    if health.down_until and time.monotonic() < health.down_until:
+    if health.down_until and not health.may_try():
         return False
     if health.pending:
         return _pay_debts()
@@ -173,8 +164,7 @@ def read(key_hash: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - any cache failure means "ask the database"
         _failed("read", exc)
         return MISS
-    if not _health.healthy:
-        _succeeded()
+    _health.succeeded()
     return value
 
 
