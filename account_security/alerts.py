@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from account_security.risk import Flag, Thresholds, flags_for, is_new_sign_in, local_time
 from account_security.risk_history import sign_in_from_event, sign_in_history
+from account_security.risk_text import flag_text
 from accounts.models import EventKind, SecurityEvent
 from accounts.security_log import SNAPSHOT_FIELDS
 from sessions_ui.devices import snapshot_title
@@ -101,7 +102,7 @@ def _message(user, event: SecurityEvent, flags: list[Flag], moment: datetime) ->
         "ip": event.ip or "–",
         "time": formats.date_format(moment, "DATETIME_FORMAT"),
         "time_zone": str(moment.tzinfo),
-        "reasons": [flag.text for flag in flags],
+        "reasons": [flag_text(flag) for flag in flags],
         "devices_url": f"{settings.SITE_URL}{reverse('account_security:devices')}",
         "support_email": settings.SUPPORT_EMAIL,
     }

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from account_security.risk import Flag
 from account_security.risk_history import session_flags, sessions_for_risk
+from account_security.risk_text import WordedFlag, worded
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
-from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
+from sessions_ui.models import DeviceKind, Session
 
 ICONS = {kind.value for kind in DeviceKind}
 
@@ -34,7 +35,7 @@ class SessionCard:
     is_current: bool
     is_app: bool
     # Warning signs (account_security.risk); flagged sessions are listed first.
-    flags: tuple[Flag, ...] = ()
+    flags: tuple[WordedFlag, ...] = ()
 
     @property
     def is_flagged(self) -> bool:
@@ -68,17 +69,8 @@ def session_card(
         created_at=session.created_at,
         is_current=session.public_id == current_public_id,
         is_app=session.client == "app",
-        flags=flags,
+        flags=tuple(worded(flag) for flag in flags),
     )
-
-
-LIST_FIELDS = (
-    "public_id",
-    "client",
-    "created_at",
-    "last_activity",
-    *SNAPSHOT_FIELDS,
-)
 
 
 def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard]:

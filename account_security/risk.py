@@ -99,18 +99,6 @@ class Flag:
     elapsed: timedelta = timedelta(0)
     hours: int = 0
 
-    @property
-    def title(self) -> str:
-        from account_security.risk_text import flag_title
-
-        return flag_title(self)
-
-    @property
-    def text(self) -> str:
-        from account_security.risk_text import flag_text
-
-        return flag_text(self)
-
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from account_security.models import SignInReview, Verdict
 from account_security.risk import Flag, SignIn, Thresholds, assess, device_key
+from accounts.models import EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
 
@@ -43,8 +43,6 @@ EVENT_FIELDS = (
     *SNAPSHOT_FIELDS,
     "details",
 )
-# Facts a sign-in event may carry beyond the snapshot (as columns, or inside ``details``).
-EXTRA_FIELDS = ("time_zone", "latitude", "longitude")
 
 
 def verdict_of(public_id_field: str) -> Subquery:
@@ -65,17 +63,7 @@ def sessions_for_risk(user) -> QuerySet[Session]:
     )
 
 
-@lru_cache(maxsize=1)
-def _event_columns() -> tuple[str, ...]:
-    from accounts.models import SecurityEvent
-
-    names = {f.name for f in SecurityEvent._meta.get_fields()}
-    return tuple(name for name in EXTRA_FIELDS if name in names)
-
-
 def _events(user, now: datetime, exclude_event: int | None) -> list[dict[str, Any]]:
-    from accounts.models import EventKind, SecurityEvent
-
     since = now - timedelta(days=settings.RISK_HISTORY_DAYS)
     events = SecurityEvent.objects.filter(
         user=user, kind=EventKind.SIGN_IN, created_at__gte=since, created_at__lte=now
@@ -83,24 +71,8 @@ def _events(user, now: datetime, exclude_event: int | None) -> list[dict[str, An
     if exclude_event is not None:
         events = events.exclude(pk=exclude_event)
     events = events.annotate(verdict=verdict_of("session_public_id")).order_by("-created_at", "-id")
-    columns = (*EVENT_FIELDS, *_event_columns(), "verdict")
+    columns = (*EVENT_FIELDS, "verdict")
     return list(events.values(*columns)[: settings.RISK_HISTORY_LIMIT])
-
-
-def _extra(event: dict[str, Any]) -> dict[str, Any]:
-    details = event.get("details") if isinstance(event.get("details"), dict) else {}
-    out: dict[str, Any] = {}
-    for name in EXTRA_FIELDS:
-        value = event.get(name)
-        if value in (None, ""):
-            value = details.get(name)
-        if name == "time_zone":
-            out[name] = value if isinstance(value, str) else ""
-        else:
-            out[name] = float(value) if isinstance(value, int | float) else None
-    if out["latitude"] is None or out["longitude"] is None:
-        out["latitude"] = out["longitude"] = None
-    return out
 
 
 def _device(source: Any) -> tuple[str, str]:
@@ -114,7 +86,10 @@ def _device(source: Any) -> tuple[str, str]:
 
 def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
     key, title = _device(event)
-    facts = _extra(event) | {k: v for k, v in extra.items() if v not in (None, "")}
+    # Events keep no time zone or coordinates; the caller passes them when the live row for
+    # the same address has them.
+    facts = {"time_zone": "", "latitude": None, "longitude": None}
+    facts |= {k: v for k, v in extra.items() if v not in (None, "")}
     return SignIn(
         at=event["created_at"],
         country_code=event.get("country_code") or "",

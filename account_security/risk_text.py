@@ -6,6 +6,7 @@ same labels as the device list (CLDR country names), times with the language's t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import formats
@@ -15,6 +16,19 @@ from django.utils.translation import ngettext
 
 from account_security.risk import Flag, FlagKind
 from sessions_ui.geo import country_name, location_label
+
+
+@dataclass(frozen=True, slots=True)
+class WordedFlag:
+    """A flag as the device list shows it: its kind (for the page's markup) and its words."""
+
+    kind: FlagKind
+    title: str
+    text: str
+
+
+def worded(flag: Flag) -> WordedFlag:
+    return WordedFlag(kind=flag.kind, title=flag_title(flag), text=flag_text(flag))
 
 
 def flag_title(flag: Flag) -> str:

@@ -4,7 +4,7 @@
 authenticator (the answer can change in another session at any moment, so it is never cached
 across requests). These backends answer it inside the query that loads the user anyway, so
 2FA enforcement costs no extra query. That query runs on every signed-in request, so it is
-compiled once per connection (:mod:`pixelunion.prepared_query`): built as a queryset each time,
+compiled once per connection (:mod:`sessions_ui.prepared_query`): built as a queryset each time,
 it cost about as much as the rest of the request. Behaviour is otherwise Django's and
 allauth's own.
 """
@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import remember_two_factor_status
-from pixelunion.prepared_query import PreparedQuery
+from sessions_ui.prepared_query import PreparedQuery
 
 # No user has this primary key; it marks where the requested one goes in the compiled SQL.
 _PK_PLACEHOLDER = -2_000_000_017

@@ -5,7 +5,7 @@ sessions need a password (and, with 2FA on, a code) entered on *this session* wi
 ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds (15 minutes by default).
 
 The entries are allauth's own per-session authentication records (written by allauth at
-sign-in, by ``record_code_entry`` at the code step, and by ``reauthenticate`` here), so
+sign-in, by ``two_factor.record_code_entry`` at the code step, and by ``reauthenticate`` here), so
 allauth's own reauthentication checks agree with ours. allauth's re-authentication page is
 not used: it asks for a password only (never a 2FA code), does not rotate the session key, and
 its suspend/resume of POST requests stores the request's headers, session cookie included, in
@@ -30,7 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.models import EventKind
 from accounts.security_log import record_event
-from accounts.two_factor import match_second_factor, user_has_two_factor
+from accounts.two_factor import match_second_factor, record_code_entry, user_has_two_factor
 
 
 class RateLimited(Exception):
@@ -63,11 +63,6 @@ def is_recently_authenticated(request: HttpRequest) -> bool:
     """Whether this session entered the password (or a code) inside the sudo window."""
     moment = last_authenticated_at(request)
     return moment is not None and time.time() - moment < window_seconds()
-
-
-def record_code_entry(request: HttpRequest, method: str) -> None:
-    """A 2FA code was entered on this session (sign-in code step, enrolment)."""
-    record_authentication(request, request.user, method="mfa", type=method)
 
 
 def reauthenticate(request: HttpRequest, password: str, code: str = "") -> None:

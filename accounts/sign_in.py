@@ -12,12 +12,12 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from accounts.models import EventKind
-from accounts.reauth import record_code_entry
 from accounts.security_log import record_event
 from accounts.two_factor import (
     Match,
     mark_session_verified,
     match_second_factor,
+    record_code_entry,
     user_has_two_factor,
 )
 

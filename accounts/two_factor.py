@@ -25,6 +25,7 @@ from datetime import datetime
 from urllib.parse import quote, urlencode
 
 import segno
+from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -92,16 +93,6 @@ def verified_session_data(device: Device) -> dict[str, str]:
     """Session data that makes ``is_verified()`` true for a session created outside a request
     (the app's token: ``start_session(user, client, extra=verified_session_data(device))``)."""
     return {DEVICE_ID_SESSION_KEY: device.persistent_id}
-
-
-def session_satisfies_two_factor(user, session_data) -> bool:
-    """For token authentication: no 2FA on the account, or the session was verified with a
-    confirmed device of this user (what django-otp's middleware checks for cookies)."""
-    if not user_has_two_factor(user):
-        return True
-    persistent_id = session_data.get(DEVICE_ID_SESSION_KEY) if session_data else None
-    device = Device.from_persistent_id(persistent_id) if persistent_id else None
-    return device is not None and device.user_id == user.pk and bool(device.confirmed)
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -231,13 +222,17 @@ def _new_backup_codes(user) -> list[str]:
     return ordered
 
 
+def record_code_entry(request: HttpRequest, method: str) -> None:
+    """A 2FA code was entered on this session (sign-in code step, enrolment, sudo window): an
+    allauth authentication record, which the sudo window (``accounts.reauth``) reads."""
+    record_authentication(request, request.user, method="mfa", type=method)
+
+
 def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
     """Turn 2FA on if ``code`` is the current code of the authenticator being set up.
 
     Returns the new backup codes (to be shown once), or None: a wrong code leaves 2FA off.
     """
-    from accounts.reauth import record_code_entry
-
     user = request.user
     with transaction.atomic():
         device = (

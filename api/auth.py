@@ -1,8 +1,4 @@
-"""The API's single import point for two-factor authentication and the security log.
-
-Everything ``api/`` needs from ``accounts`` (the 2FA issue's ``accounts.two_factor`` and the
-security log's ``accounts.security_log``) is imported here and nowhere else, so a change of
-those modules' interface is a change of this file only.
+"""What the API's sign-in adds to ``accounts``: a checked code as session data, and the log entry.
 
 What is logged where: a wrong password is logged by the ``user_login_failed`` receiver (Django's
 ``authenticate`` sends it), a wrong or throttled code by ``match_second_factor`` itself, ended
@@ -23,23 +19,10 @@ from accounts.security_log import record_event
 from accounts.two_factor import (
     SecondFactorThrottled,
     match_second_factor,
-    second_factor_pending,
-    user_has_two_factor,
     verified_session_data,
 )
 
-__all__ = [
-    "CodeResult",
-    "check_code",
-    "has_two_factor",
-    "log_sign_in",
-    "second_factor_satisfied",
-]
-
-
-def has_two_factor(user) -> bool:
-    """Whether ``user`` must give a second factor to sign in."""
-    return user_has_two_factor(user)
+__all__ = ["CodeResult", "check_code", "log_sign_in"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +53,6 @@ def _seconds_until(moment: datetime | None) -> int:
     if moment is None:
         return 1
     return max(1, int((moment - timezone.now()).total_seconds()) + 1)
-
-
-def second_factor_satisfied(request: HttpRequest) -> bool:
-    """The signed-in user has no second factor, or this session was verified with it.
-
-    ``accounts.middleware.TwoFactorMiddleware`` already makes such a request anonymous; this is
-    the API's own check, free of queries after the middleware (both results are cached).
-    """
-    return not second_factor_pending(request.user)
 
 
 def log_sign_in(user, request: HttpRequest, session, method: str) -> None:

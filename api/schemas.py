@@ -7,10 +7,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from account_security.presentation import LIST_FIELDS
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import country_name
-from sessions_ui.models import Session
+from sessions_ui.models import LIST_FIELDS, Session
 
 # Printable text only: control characters never reach a database query or a log line.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 
-from api.auth import second_factor_satisfied
+from accounts.two_factor import second_factor_pending
 
 _RESULT = "_api_user"
 
@@ -21,7 +21,7 @@ def signed_in_user(request: HttpRequest):
     """The token's user, or None: no token, unknown or ended token, or 2FA not satisfied."""
     if not hasattr(request, _RESULT):
         user = getattr(request, "user", None)
-        ok = user is not None and user.is_authenticated and second_factor_satisfied(request)
+        ok = user is not None and user.is_authenticated and not second_factor_pending(user)
         setattr(request, _RESULT, user if ok else None)
     return getattr(request, _RESULT)
 

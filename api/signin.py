@@ -27,7 +27,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from api.auth import check_code, has_two_factor, log_sign_in
+from accounts.two_factor import user_has_two_factor
+from api.auth import check_code, log_sign_in
 from sessions_ui.client import client_from_request
 from sessions_ui.models import ClientKind
 from sessions_ui.signin import start_session
@@ -73,7 +74,7 @@ def sign_in_app(request: HttpRequest, email: str, password: str, code: str | Non
 
     extra: dict[str, str] = {}
     method = "password"
-    if has_two_factor(user):
+    if user_has_two_factor(user):
         if not code:
             raise SignInRefused(401, _("A two-factor code is required."))
         result = check_code(user, code, request)

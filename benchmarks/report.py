@@ -161,7 +161,7 @@ def write_results(
         "configuration loads `request.user` with one query per request; Django's `ModelBackend` "
         "builds and compiles that query with the ORM each time, and so did this project's "
         "backend (with the 2FA status in it), at about half of all the instructions of a "
-        "request. It is now compiled once per connection (`pixelunion/prepared_query.py`, "
+        "request. It is now compiled once per connection (`sessions_ui/prepared_query.py`, "
         "`accounts/backends.py`); the session row without Redis is read the same way.",
         '- "Django cached_db inside this project\'s settings" changes only the session engine: '
         "the same apps, user loading and allauth middleware. Against it, this project's Redis "

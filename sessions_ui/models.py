@@ -57,6 +57,8 @@ class ClientSnapshot(models.Model):
 
 
 SNAPSHOT_FIELDS = tuple(field.name for field in ClientSnapshot._meta.fields)
+# What a list of sessions shows (the API's, the admin's): no key hash, no session data.
+LIST_FIELDS = ("public_id", "client", "created_at", "last_activity", *SNAPSHOT_FIELDS)
 
 
 class Session(ClientSnapshot):

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
+from sessions_ui.signals import sessions_ended
 
 # What the caller needs to describe the ended sessions (message, security log).
 RETURNED = (
@@ -137,8 +138,6 @@ def _record(
     user, ended: list[EndedSession], reason: Reason, by_session: object | None = None
 ) -> None:
     """Tell listeners (the security log) exactly which sessions ended, and why."""
-    from sessions_ui.signals import sessions_ended
-
     if ended:
         sessions_ended.send(
             sender=Session, user=user, ended=ended, reason=reason, by_session=by_session

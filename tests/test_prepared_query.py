@@ -1,4 +1,4 @@
-"""pixelunion.prepared_query: the ORM's SQL, compiled once per connection, re-run with new values."""
+"""sessions_ui.prepared_query: the ORM's SQL, compiled once per connection, re-run with new values."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from pixelunion.prepared_query import PreparedQuery
 from sessions_ui.client import ClientInfo
 from sessions_ui.models import ClientKind, Session
+from sessions_ui.prepared_query import PreparedQuery
 from sessions_ui.signin import start_session
 from tests import agents
 from tests.conftest import make_account

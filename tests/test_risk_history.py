@@ -85,16 +85,6 @@ def test_coordinates_and_time_zone_are_borrowed_from_the_row_for_the_same_addres
     assert sign_in.latitude == pytest.approx(59.3333)
 
 
-def test_facts_in_the_event_details_are_read(user):
-    logged_sign_in(
-        user,
-        timedelta(days=1),
-        details={"time_zone": "Europe/Berlin", "latitude": 52.5, "longitude": 13.4},
-    )
-    [sign_in] = sign_in_history(user, timezone.now())
-    assert (sign_in.time_zone, sign_in.latitude, sign_in.longitude) == ("Europe/Berlin", 52.5, 13.4)
-
-
 def test_answers_confirm_or_leave_out(user, other_user):
     mine = live(user, agents.IP_GERMANY, agents.SAFARI_IPHONE)
     logged_sign_in(user, timedelta(hours=1), session=mine, country_code="DE", city="")

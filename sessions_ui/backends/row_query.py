@@ -3,7 +3,7 @@
 ``Session.objects.filter(...).values(...).first()`` builds, clones and compiles a query on every
 request; profiling the store without Redis showed that costing more than Django's own ``db``
 backend spends on its whole session load. The SQL and the column converters (dates on SQLite,
-UUIDs) are those the ORM itself produces (:mod:`pixelunion.prepared_query`).
+UUIDs) are those the ORM itself produces (:mod:`sessions_ui.prepared_query`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 
-from pixelunion.prepared_query import PreparedQuery
 from sessions_ui.models import Session
+from sessions_ui.prepared_query import PreparedQuery
 
 _KEY_PLACEHOLDER = "\x00key-hash\x00"
 _NOW_PLACEHOLDER = datetime(1999, 12, 31, 23, 59, 58, tzinfo=UTC)
