@@ -29,7 +29,6 @@ PAGES = {
     "Kontosäkerhet": "/account/security/",
     "Enhetsaktivitet": "/account/security/devices/",
 }
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0"
 
 
 def child(path: str, prepared: bool, requests: int) -> dict[str, float]:
@@ -40,13 +39,10 @@ def child(path: str, prepared: bool, requests: int) -> dict[str, float]:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.test import Client
     from django.urls import clear_url_caches, include
     from django.urls import path as url
 
-    from benchmarks.scale import add_sessions
+    from benchmarks.scale import add_sessions, signed_in_browser
     from sessions_ui.models import Session
     from sessions_ui.prepared_query import PreparedQuery
 
@@ -64,14 +60,7 @@ def child(path: str, prepared: bool, requests: int) -> dict[str, float]:
     clear_url_caches()
     settings.DEBUG = False
 
-    call_command("migrate", "--noinput", verbosity=0)
-    users = get_user_model().objects
-    user = users.filter(username="bench").first() or users.create_user(
-        "bench", "bench@example.com", "bench-password-123"
-    )
-    Session.objects.filter(user=user).delete()
-    browser = Client(HTTP_USER_AGENT=USER_AGENT, REMOTE_ADDR="127.0.0.1")
-    browser.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    user, browser = signed_in_browser("bench", settings.AUTHENTICATION_BACKENDS[0])
     add_sessions(user, 5)
     for _ in range(20):  # warm: caches filled, first-request work done
         assert browser.get(path).status_code == 200
@@ -133,8 +122,10 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
-    print("| page | CPU µs/request, prepared | CPU µs/request, ORM | ORM ÷ prepared |"
-          + (" instructions, prepared | instructions, ORM |" if count else ""))
+    print(
+        "| page | CPU µs/request, prepared | CPU µs/request, ORM | ORM ÷ prepared |"
+        + (" instructions, prepared | instructions, ORM |" if count else "")
+    )
     print("| --- | ---: | ---: | ---: |" + (" ---: | ---: |" if count else ""))
     for row in rows:
         line = (

@@ -9,6 +9,7 @@ import os
 import statistics
 import time
 from datetime import timedelta
+from typing import Any
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.configs.project_site"
 
@@ -84,16 +85,22 @@ def median_ms(action, runs: int) -> float:
     return statistics.median(timings)
 
 
-def main() -> None:
-    RoundTrips.install()
+def signed_in_browser(username: str, backend: str) -> tuple[Any, Client]:
+    """A migrated database, ``username`` with no sessions but the test client's, signed in."""
     call_command("migrate", "--noinput", verbosity=0)
     users = get_user_model().objects
-    user = users.filter(username="scale").first() or users.create_user(
-        "scale", "scale@example.com", "scale-password-123"
+    user = users.filter(username=username).first() or users.create_user(
+        username, f"{username}@example.com", f"{username}-password-123"
     )
     Session.objects.filter(user=user).delete()
     browser = Client(HTTP_USER_AGENT=USER_AGENT, REMOTE_ADDR="127.0.0.1")
-    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(user, backend=backend)
+    return user, browser
+
+
+def main() -> None:
+    RoundTrips.install()
+    user, browser = signed_in_browser("scale", "django.contrib.auth.backends.ModelBackend")
     keep = Session.objects.get(user=user).public_id
 
     def page() -> None:

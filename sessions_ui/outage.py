@@ -23,22 +23,24 @@ class Breaker:
         retry_after: Callable[[], float],
         back_message: str,
         warn_every: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.logger = logger
         self.retry_after = retry_after
         self.back_message = back_message
         self.warn_every = warn_every
+        self.clock = clock
         self.healthy = True
         self.down_until = 0.0
         self.last_warning = -1e9
 
     def may_try(self) -> bool:
         """False while a recent failure says to leave the service alone."""
-        return self.healthy or time.monotonic() >= self.down_until
+        return self.healthy or self.clock() >= self.down_until
 
     def failed(self, message: str, *args: object) -> None:
         """The service failed: skip it for a while; ``message % args`` is the warning."""
-        now = time.monotonic()
+        now = self.clock()
         self.down_until = now + self.retry_after()
         repeat = self.warn_every is not None and now - self.last_warning > self.warn_every
         if self.healthy or repeat:
