@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 class ClientKind(models.TextChoices):
     WEB = "web", _("Browser")
     APP = "app", _("Mobile app")
+    # A session of the Immich server (web or app) signed in through our OpenID Connect provider;
+    # its public id is the ``sid`` Immich keeps (immich/).
+    IMMICH = "immich", _("Immich")
 
 
 class DeviceKind(models.TextChoices):
