@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sessions_ui.devices import device_title
 from sessions_ui.geo import location_label
-from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
+from sessions_ui.models import SNAPSHOT_FIELDS, ClientKind, DeviceKind, Session
 from sessions_ui.risk import Flag
 from sessions_ui.risk_history import session_flags, sessions_for_risk
 
@@ -33,6 +33,8 @@ class SessionCard:
     created_at: datetime
     is_current: bool
     is_app: bool
+    # A session of the Immich server, signed in through PixelUnion (client "immich").
+    is_immich: bool = False
     # Warning signs (sessions_ui.risk); flagged sessions are listed first.
     flags: tuple[Flag, ...] = ()
 
@@ -74,6 +76,7 @@ def session_card(
         created_at=session.created_at,
         is_current=session.public_id == current_public_id,
         is_app=session.client == "app",
+        is_immich=session.client == ClientKind.IMMICH,
         flags=flags,
     )
 
