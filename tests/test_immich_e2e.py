@@ -14,7 +14,7 @@ from immich.sync import sync_user
 from sessions_ui.models import ClientKind, Session
 from tests import agents
 from tests.conftest import sign_in
-from tests.immich_support import ANDROID_APP, immich, immich_sign_in, run_worker  # noqa: F401
+from tests.immich_support import ANDROID_APP, immich_sign_in, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEVICES = "/account/security/devices/"

@@ -9,11 +9,10 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, JsonWebToken
 
-from immich.clients import MOBILE_CALLBACK
 from immich.models import Authorization
 from sessions_ui.models import ClientKind, Session
 from tests.conftest import sign_in
-from tests.immich_support import SECRET, authorize, immich, immich_sign_in  # noqa: F401
+from tests.immich_support import SECRET, authorize, immich_sign_in
 from tests.two_factor_support import add_authenticator, pass_code_step
 
 

@@ -15,7 +15,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["pixelunion", "accounts", "sessions_ui", "api", "templates", "locale", "manage.py"]
+SOURCES = ["pixelunion", "accounts", "sessions_ui", "api", "immich", "templates", "locale", "manage.py"]
 
 
 def untranslated(po_path: Path) -> list[str]:
