@@ -42,6 +42,7 @@ compilemessages: $(STAMP)
 run: compilemessages
 	$(DEV) $(MANAGE) migrate --noinput -v 0
 	@$(DEV) $(MANAGE) seed_demo
+	@$(DEV) $(MANAGE) immich_client --demo
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
 
 test: compilemessages

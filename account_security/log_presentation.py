@@ -21,7 +21,11 @@ ICONS = {
     EventKind.OTHER_SESSIONS_ENDED: "logout",
     EventKind.NEW_SIGN_IN_ALERT: "warning",
 }
-WARNINGS = {EventKind.SIGN_IN_FAILED, EventKind.TWO_FACTOR_DISABLED}
+WARNINGS = {
+    EventKind.SIGN_IN_FAILED,
+    EventKind.TWO_FACTOR_DISABLED,
+    EventKind.APP_SIGN_OUT_FAILED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,11 @@ def _by_whom(details: dict, current: uuid.UUID | None) -> str:
 def _detail(event: SecurityEvent, current: uuid.UUID | None) -> str:
     details = event.details or {}
     kind = event.kind
+    if kind == EventKind.APP_SIGN_OUT_FAILED:
+        return _(
+            "%(app)s could not be told that the session ended, after %(attempts)s attempts. "
+            "Sign out in %(app)s too, or contact support."
+        ) % {"app": details.get("app") or "Immich", "attempts": details.get("attempts", "?")}
     if kind == EventKind.SIGN_IN:
         method = details.get("method")
         if method == "totp":

@@ -16,7 +16,7 @@ from account_security.risk_history import session_flags, sessions_for_risk
 from account_security.risk_text import WordedFlag, worded
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
-from sessions_ui.models import DeviceKind, Session
+from sessions_ui.models import ClientKind, DeviceKind, Session
 
 ICONS = {kind.value for kind in DeviceKind}
 
@@ -34,6 +34,8 @@ class SessionCard:
     created_at: datetime
     is_current: bool
     is_app: bool
+    # A session of the Immich server, signed in through PixelUnion (client "immich").
+    is_immich: bool = False
     # Warning signs (account_security.risk); flagged sessions are listed first.
     flags: tuple[WordedFlag, ...] = ()
 
@@ -69,6 +71,7 @@ def session_card(
         created_at=session.created_at,
         is_current=session.public_id == current_public_id,
         is_app=session.client == "app",
+        is_immich=session.client == ClientKind.IMMICH,
         flags=tuple(worded(flag) for flag in flags),
     )
 

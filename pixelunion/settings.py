@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "account_security",
     "ninja",  # django-ninja: serves the API docs page's assets locally (no CDN)
     "api",
+    "allauth.idp.oidc",  # the OpenID Connect provider Immich signs in through
+    "django_tasks",
+    "django_tasks_db",  # background work (back-channel logouts, Immich sync): manage.py db_worker
+    "immich",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +276,56 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
 )
 # Where the "Det var inte jag" walk-through and the emails send people for help.
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@pixelunion.example")
+
+# --- Immich: PixelUnion is its OpenID Connect provider (immich/, docs/immich.md) ----------------
+# Without IMMICH_URL nothing is sent to or fetched from Immich; the provider itself is always on.
+IMMICH_URL = os.environ.get("IMMICH_URL", "").strip().rstrip("/")
+# An Immich API key of an admin with the adminUser.read and adminSession.read permissions.
+IMMICH_API_KEY = os.environ.get("IMMICH_API_KEY", "")
+# The OAuth client Immich is registered as (created by `manage.py immich_client`).
+IMMICH_OIDC_CLIENT_ID = os.environ.get("IMMICH_OIDC_CLIENT_ID", "immich")
+IMMICH_OIDC_CLIENT_SECRET = os.environ.get("IMMICH_OIDC_CLIENT_SECRET", "")
+# An Immich session's idle timeout and absolute lifetime here (seconds); Immich's own default
+# session has no expiry, so ours decides.
+IMMICH_SESSION_IDLE_TIMEOUT = env_int("IMMICH_SESSION_IDLE_TIMEOUT", APP_SESSION_IDLE_TIMEOUT)
+IMMICH_SESSION_ABSOLUTE_LIFETIME = env_int(
+    "IMMICH_SESSION_ABSOLUTE_LIFETIME", APP_SESSION_ABSOLUTE_LIFETIME
+)
+# How long Immich's own session details (device, app version, last update) are kept before the
+# background sync asks again, and how many seconds a timeout of one Immich call may take.
+IMMICH_SYNC_INTERVAL = env_int("IMMICH_SYNC_INTERVAL", 300)
+IMMICH_HTTP_TIMEOUT = env_int("IMMICH_HTTP_TIMEOUT", 5)
+# Back-channel logout deliveries: attempts before giving up (with back-off 5 s, 10 s, 20 s, …
+# capped at BACKCHANNEL_MAX_DELAY): 12 attempts cover well over an hour of Immich downtime.
+BACKCHANNEL_ATTEMPTS = env_int("BACKCHANNEL_ATTEMPTS", 12)
+BACKCHANNEL_FIRST_DELAY = env_int("BACKCHANNEL_FIRST_DELAY", 5)
+BACKCHANNEL_MAX_DELAY = env_int("BACKCHANNEL_MAX_DELAY", 15 * 60)
+
+# The provider's RSA signing key (PEM), from OIDC_PRIVATE_KEY or the file OIDC_PRIVATE_KEY_FILE.
+OIDC_PRIVATE_KEY = os.environ.get("OIDC_PRIVATE_KEY", "").strip()
+if not OIDC_PRIVATE_KEY and os.environ.get("OIDC_PRIVATE_KEY_FILE"):
+    OIDC_PRIVATE_KEY = Path(os.environ["OIDC_PRIVATE_KEY_FILE"]).read_text().strip()
+if not OIDC_PRIVATE_KEY:
+    if not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "OIDC_PRIVATE_KEY (or OIDC_PRIVATE_KEY_FILE) must be set when DJANGO_DEBUG is off: "
+            "the RSA key that signs Immich's ID and logout tokens. Make one with "
+            "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` (docs/immich.md)."
+        )
+    # Development only: a key of this checkout, made once (git-ignored).
+    from pixelunion.dev_key import development_key
+
+    OIDC_PRIVATE_KEY = development_key(BASE_DIR / ".oidc-dev-key.pem")
+IDP_OIDC_PRIVATE_KEY = OIDC_PRIVATE_KEY
+IDP_OIDC_ADAPTER = "immich.provider.ImmichOIDCAdapter"
+# The issuer is SITE_URL (tokens are also signed outside requests: back-channel logouts).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/") or SITE_URL
+IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = True
+
+# --- Background tasks (django-tasks with its database backend; worker: manage.py db_worker) -----
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "sv"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # The OpenID Connect provider (Immich signs in here): /.well-known/openid-configuration, …
+    path("", include("allauth.idp.urls")),
 ]
 
 handler400 = views.bad_request

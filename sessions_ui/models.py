@@ -18,6 +18,9 @@ from sessions_ui.client import USER_AGENT_MAX
 class ClientKind(models.TextChoices):
     WEB = "web", _("Browser")
     APP = "app", _("Mobile app")
+    # A session of the Immich server (web or app) signed in through our OpenID Connect provider;
+    # its public id is the ``sid`` Immich keeps (immich/).
+    IMMICH = "immich", _("Immich")
 
 
 class DeviceKind(models.TextChoices):

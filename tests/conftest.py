@@ -11,7 +11,7 @@ from tests import agents
 # Redis / cache fixtures (redis_sessions, counted_redis_sessions, locmem_sessions,
 # dead_redis_sessions, fresh_rate_limits) live in their own module; so do the live-server
 # fixtures (live_template, live_database: a PostgreSQL database of a test's own).
-pytest_plugins = ["tests.cache_support", "tests.live"]
+pytest_plugins = ["tests.cache_support", "tests.live", "tests.immich_support"]
 
 PASSWORD = "Rätt häst batteri häftklammer 42"
 

@@ -9,6 +9,20 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The provider's signing key: one per test run (production reads OIDC_PRIVATE_KEY the same way).
+if not os.environ.get("OIDC_PRIVATE_KEY"):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    os.environ["OIDC_PRIVATE_KEY"] = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
 
 from pixelunion.settings import *  # noqa: E402,F401,F403
 

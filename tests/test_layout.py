@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOORS: list[set[str]] = [
     {"sessions_ui"},  # the session engine
     {"accounts"},  # identity
-    {"account_security", "api"},  # pages and features
+    {"account_security", "api", "immich"},  # pages and features
     {"pixelunion"},  # settings, URLs, WSGI/ASGI, error pages: nothing imports it
 ]
 FLOOR_OF = {app: level for level, apps in enumerate(FLOORS) for app in apps}

@@ -5,6 +5,14 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
 os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
+if not os.environ.get("OIDC_PRIVATE_KEY"):  # the provider's signing key (required, debug off)
+    from pathlib import Path
+
+    from pixelunion.dev_key import development_key
+
+    os.environ["OIDC_PRIVATE_KEY"] = development_key(
+        Path(__file__).resolve().parents[2] / ".oidc-dev-key.pem"
+    )
 
 from benchmarks.configs import base as bench  # noqa: E402
 from pixelunion.settings import *  # noqa: E402,F403

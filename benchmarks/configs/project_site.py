@@ -4,6 +4,14 @@ device list and "sign out all others" timings (scale.py)."""
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
+if not os.environ.get("OIDC_PRIVATE_KEY"):  # the provider's signing key (required, debug off)
+    from pathlib import Path
+
+    from pixelunion.dev_key import development_key
+
+    os.environ["OIDC_PRIVATE_KEY"] = development_key(
+        Path(__file__).resolve().parents[2] / ".oidc-dev-key.pem"
+    )
 os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/" + os.environ.get(
     "BENCH_DATABASE", "bench"
 )

@@ -24,6 +24,11 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @functools.cache
 def _limits(client: str) -> tuple[timedelta, timedelta]:
+    if client == ClientKind.IMMICH:
+        return (
+            timedelta(seconds=settings.IMMICH_SESSION_IDLE_TIMEOUT),
+            timedelta(seconds=settings.IMMICH_SESSION_ABSOLUTE_LIFETIME),
+        )
     if client == ClientKind.APP:
         return (
             timedelta(seconds=settings.APP_SESSION_IDLE_TIMEOUT),
@@ -57,6 +62,8 @@ _LIMIT_SETTINGS = frozenset(
         "SESSION_ABSOLUTE_LIFETIME",
         "APP_SESSION_IDLE_TIMEOUT",
         "APP_SESSION_ABSOLUTE_LIFETIME",
+        "IMMICH_SESSION_IDLE_TIMEOUT",
+        "IMMICH_SESSION_ABSOLUTE_LIFETIME",
         "SESSION_ACTIVITY_INTERVAL",
     }
 )
