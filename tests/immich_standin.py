@@ -11,7 +11,7 @@ Immich's source (immich-app/immich), since Immich itself ships as container imag
   deviceType/deviceOS/appVersion from the request's user agent and headers
   (server/src/services/auth.service.ts ``callback``, ``createLoginResponse``;
   server/src/utils/request.ts ``getUserAgentDetails``). The OpenID Connect client here is Authlib
-  (requests + authlib.jose), independent of the provider's own libraries;
+  (requests + Authlib, joserfc for the JOSE part), independent of the provider's own libraries;
 - ``POST /api/oauth/backchannel-logout`` (form ``logout_token``): validated as OpenID Connect
   Back-Channel Logout 1.0 section 2.6 says — signature by a key of the provider's JWKS (fetched
   over HTTP), ``iss``, ``aud``, ``iat`` (at most 2 minutes old, 5 s tolerance, as Immich's
@@ -41,8 +41,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import JoseError
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from user_agents import parse as parse_user_agent
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -51,6 +52,19 @@ CLOCK_TOLERANCE = 5
 _APP_VERSION = re.compile(
     r"^immich-(?:android|ios|unknown)/(?P<v>.+)$|^Immich_(?:Android|iOS|Unknown)_(?P<legacy>.+)$"
 )
+
+
+def verified_claims(token: str, jwks: dict, **expected: str) -> dict:
+    """An ID token's claims after the checks Immich's client library makes: RS256 signature
+    from the provider's JWKS, ``exp``/``iat`` (with leeway), and each ``expected`` claim."""
+    decoded = jwt.decode(token, KeySet.import_key_set(jwks), ["RS256"])
+    registry = jwt.JWTClaimsRegistry(
+        leeway=CLOCK_TOLERANCE,
+        exp={"essential": True},
+        **{name: {"essential": True, "value": value} for name, value in expected.items()},
+    )
+    registry.validate(decoded.claims)
+    return decoded.claims
 
 
 def _iso(moment: datetime) -> str:
@@ -194,16 +208,13 @@ class ImmichStandin:
         token = self._oauth(pending["redirect_uri"], state=state).fetch_token(
             meta["token_endpoint"], authorization_response=url, code_verifier=pending["verifier"]
         )
-        claims = JsonWebToken(["RS256"]).decode(
+        claims = verified_claims(
             token["id_token"],
-            JsonWebKey.import_key_set(self.jwks()),
-            claims_options={
-                "iss": {"essential": True, "value": meta["issuer"]},
-                "aud": {"essential": True, "value": self.client_id},
-                "nonce": {"essential": True, "value": pending["nonce"]},
-            },
+            self.jwks(),
+            iss=meta["issuer"],
+            aud=self.client_id,
+            nonce=pending["nonce"],
         )
-        claims.validate(leeway=CLOCK_TOLERANCE)
         sid = claims.get("sid") if isinstance(claims.get("sid"), str) else None
         with self.lock:
             user = next((u for u in self.users.values() if u["oauthId"] == claims["sub"]), None)
@@ -248,7 +259,7 @@ class ImmichStandin:
     def backchannel_logout(self, logout_token: str) -> tuple[int, str]:
         meta = self.discovery()
         try:
-            claims = JsonWebToken(["RS256"]).decode(logout_token, JsonWebKey.import_key_set(self.jwks()))
+            claims = jwt.decode(logout_token, KeySet.import_key_set(self.jwks()), ["RS256"]).claims
         except (JoseError, ValueError) as error:
             return self._reject(f"signature: {error}")
         now = time.time()

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.jose import JsonWebKey, JsonWebToken
 
 from immich.models import Authorization
 from sessions_ui.models import ClientKind, Session
 from tests.conftest import sign_in
+from tests.immich_standin import verified_claims
 from tests.immich_support import SECRET, authorize, immich_sign_in
 from tests.two_factor_support import add_authenticator, pass_code_step
 
@@ -47,12 +47,13 @@ class TestCodeFlow:
         response = browser.get(f"{parts.path}?{parts.query}")
         assert response.status_code == 302
         token = oauth.fetch_token(meta["token_endpoint"], authorization_response=response["Location"], code_verifier=verifier)
-        claims = JsonWebToken(["RS256"]).decode(
+        claims = verified_claims(
             token["id_token"],
-            JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=5).json()),
-            claims_options={"iss": {"value": live_server.url}, "aud": {"value": "immich"}, "nonce": {"value": "n-0S6_WzA2Mj"}},
+            requests.get(meta["jwks_uri"], timeout=5).json(),
+            iss=live_server.url,
+            aud="immich",
+            nonce="n-0S6_WzA2Mj",
         )
-        claims.validate()
         assert claims["sub"] == str(user.pk)
         assert claims["email"] == user.email and claims["email_verified"] is True
         assert claims["name"]
