@@ -4,35 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='securityevent',
-            name='asn',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='autonomous system'),
+            model_name="securityevent",
+            name="asn",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="autonomous system"
+            ),
         ),
         migrations.AddField(
-            model_name='securityevent',
-            name='latitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='latitude'),
+            model_name="securityevent",
+            name="latitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="latitude"),
         ),
         migrations.AddField(
-            model_name='securityevent',
-            name='longitude',
-            field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
+            model_name="securityevent",
+            name="longitude",
+            field=models.FloatField(blank=True, null=True, verbose_name="longitude"),
         ),
         migrations.AddField(
-            model_name='securityevent',
-            name='network',
-            field=models.CharField(blank=True, max_length=128, verbose_name='network'),
+            model_name="securityevent",
+            name="network",
+            field=models.CharField(blank=True, max_length=128, verbose_name="network"),
         ),
         migrations.AddField(
-            model_name='securityevent',
-            name='time_zone',
-            field=models.CharField(blank=True, max_length=64, verbose_name='time zone'),
+            model_name="securityevent",
+            name="time_zone",
+            field=models.CharField(blank=True, max_length=64, verbose_name="time zone"),
         ),
     ]
