@@ -55,7 +55,8 @@ bench: $(STAMP)
 # PER_KIND users of each of the five kinds, answer rates 0, 50 and 100 %.
 PER_KIND ?= 4
 warnings-eval: compilemessages
-	$(BIN)/python -m benchmarks.warnings --per-kind $(PER_KIND) --json benchmarks/warnings-eval.json
+	@mkdir -p test-results
+	$(BIN)/python -m benchmarks.warnings --per-kind $(PER_KIND) --json test-results/warnings-eval.json
 
 # The long load, race and fault runs (a few minutes; figures in test-results/live-figures.jsonl).
 # They need PostgreSQL, like the fast versions in `make test`'s PostgreSQL pass.
