@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 DEV := DJANGO_DEBUG=1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench soak serve lint messages compilemessages install clean
+.PHONY: run test bench warnings-eval soak serve lint messages compilemessages install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ test: compilemessages
 bench: $(STAMP)
 	@if [ -f benchmarks/run.py ]; then $(BIN)/python benchmarks/run.py; \
 	else echo "No benchmarks yet (benchmarks/run.py)."; fi
+
+# False warnings and caught takeovers on simulated user-years (a few minutes on 2 cores):
+# PER_KIND users of each of the five kinds, answer rates 0, 50 and 100 %.
+PER_KIND ?= 4
+warnings-eval: compilemessages
+	@mkdir -p test-results
+	$(BIN)/python -m benchmarks.warnings --per-kind $(PER_KIND) --json test-results/warnings-eval.json
 
 # The long load, race and fault runs (a few minutes; figures in test-results/live-figures.jsonl).
 # They need PostgreSQL, like the fast versions in `make test`'s PostgreSQL pass.

@@ -1,5 +1,7 @@
-"""Ny inloggning på ditt PixelUnion-konto: an email when a sign-in comes from a new device or
-a new place (see ``account_security.risk``), none for a known device and place.
+"""Ny inloggning på ditt PixelUnion-konto: an email when a sign-in's signals together are a
+warning (``account_security.risk.is_warning``: a new country with a new device, a new device in
+a new town, a hosting network, impossible travel…), none for a single weak signal (a new phone
+at home, a new town in the home country: those are a quiet note on the session).
 
 The trigger is the security log's ``sign_in`` event, not Django's ``user_logged_in``: that event
 is written exactly when a sign-in is complete on every path — the password form without 2FA,
@@ -30,13 +32,13 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from account_security.risk import Flag, Thresholds, flags_for, is_new_sign_in, local_time
+from account_security.risk import Flag, Thresholds, flags_for, is_warning, local_time
 from account_security.risk_history import sign_in_from_event, sign_in_history
 from account_security.risk_text import flag_text
-from accounts.models import EventKind, SecurityEvent
+from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from accounts.security_log import SNAPSHOT_FIELDS
 from sessions_ui.devices import snapshot_title
-from sessions_ui.geo import locate_ip, location_label
+from sessions_ui.geo import location_label
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def alert_safely(event: SecurityEvent, language: str) -> None:
 def alert_new_sign_in(
     event: SecurityEvent, *, language: str, now: datetime | None = None
 ) -> list[Flag] | None:
-    """Send the email if the sign-in of ``event`` is from a new device or place.
+    """Send the email if the sign-in of ``event`` is a warning.
 
     Returns the flags the email named, or None when no email was due.
     """
@@ -70,22 +72,14 @@ def alert_new_sign_in(
     user = get_user_model().objects.filter(pk=event.user_id).first()
     if user is None or not user.email:
         return None
-    where = locate_ip(event.ip)  # the sign-in's own address: time zone and coordinates
-    sign_in = sign_in_from_event(
-        {
-            f: getattr(event, f)
-            for f in ("created_at", "session_public_id", "details", *SNAPSHOT_FIELDS)
-        },
-        time_zone=where.time_zone,
-        latitude=where.latitude,
-        longitude=where.longitude,
-    )
+    fields = ("created_at", "session_public_id", "details", *SNAPSHOT_FIELDS, *PLACE_FIELDS)
+    sign_in = sign_in_from_event({f: getattr(event, f) for f in fields})
     history = sign_in_history(
         user, now, exclude_session=event.session_public_id, exclude_event=event.pk
     )
     thresholds = Thresholds.from_settings()
     flags = flags_for(sign_in, history, now, thresholds)
-    if not is_new_sign_in(flags):
+    if not is_warning(flags):
         return None
     with translation.override(language):
         message = _message(user, event, flags, local_time(sign_in, thresholds))

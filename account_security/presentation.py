@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from account_security.risk import Flag
+from account_security.risk import Flag, is_warning
 from account_security.risk_history import session_flags, sessions_for_risk
 from account_security.risk_text import WordedFlag, worded
 from sessions_ui.devices import snapshot_title
@@ -36,12 +36,19 @@ class SessionCard:
     is_app: bool
     # A session of the Immich server, signed in through PixelUnion (client "immich").
     is_immich: bool = False
-    # Warning signs (account_security.risk); flagged sessions are listed first.
+    # Signs (account_security.risk): a warning when they add up (never on the device in hand,
+    # which cannot be an intruder to the person holding it), otherwise a quiet note.
     flags: tuple[WordedFlag, ...] = ()
+    is_warning: bool = False
 
     @property
     def is_flagged(self) -> bool:
-        return bool(self.flags)
+        """A warning: highlighted, listed first, counted in the Kontosäkerhet banner."""
+        return self.is_warning
+
+    @property
+    def is_noted(self) -> bool:
+        return bool(self.flags) and not self.is_warning
 
 
 def activity_label(moment: datetime, now: datetime | None = None) -> str:
@@ -59,6 +66,7 @@ def session_card(
     flags: tuple[Flag, ...] = (),
 ) -> SessionCard:
     icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
+    is_current = session.public_id == current_public_id
     return SessionCard(
         public_id=session.public_id,
         title=snapshot_title(session),
@@ -69,15 +77,16 @@ def session_card(
         last_activity=session.last_activity,
         last_activity_label=activity_label(session.last_activity, now),
         created_at=session.created_at,
-        is_current=session.public_id == current_public_id,
+        is_current=is_current,
         is_app=session.client == "app",
         is_immich=session.client == ClientKind.IMMICH,
         flags=tuple(worded(flag) for flag in flags),
+        is_warning=not is_current and is_warning(flags),
     )
 
 
 def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard]:
-    """The user's active sessions: flagged first, then the current one, then most recent
+    """The user's active sessions: warnings first, then the current one, then most recent
     activity first. Two queries: the sessions, and the sign-in events the flags need."""
     now = timezone.now()
     rows = list(sessions_for_risk(user).order_by("-last_activity"))
@@ -85,7 +94,13 @@ def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard
     cards = [
         session_card(row, current_public_id, now, flags.get(row.public_id, ())) for row in rows
     ]
-    # Most warning signs first (the intruder before the device in hand that merely shares its
-    # "several countries" flag); then this device; the query's order (recent activity) inside.
-    cards.sort(key=lambda card: (-len(card.flags), not card.is_current))
+    # Warnings first, most signs first; then this device; the query's order (recent activity)
+    # inside. A quiet note does not move a session up.
+    cards.sort(
+        key=lambda card: (
+            not card.is_warning,
+            -len(card.flags) * card.is_warning,
+            not card.is_current,
+        )
+    )
     return cards

@@ -4,31 +4,55 @@ Pure functions over plain data: no database, no clock of their own (``now`` is p
 GeoIP. ``account_security.risk_history`` builds the history from the security log and the session
 table; tests build it by hand.
 
-The rules (thresholds in ``Thresholds``, from settings):
+What is familiar (the account's *memory*), folded oldest first:
 
-* The history is folded oldest first. A sign-in is *trusted* when it raised no flag or the user
-  confirmed it ("Det var jag"); only trusted sign-ins teach places, devices and hours. So an
-  intruder's second sign-in from the same place is as new as the first, and a traveller's place
-  becomes familiar the moment they confirm it. Sign-ins the user disowned ("Det var inte jag")
-  are left out of the history altogether by the adapter.
-* The account's first sign-in raises nothing (there is nothing to compare it with). Strictly,
-  the first one in the history read: for an account idle for longer than the history reaches
-  back (``RISK_HISTORY_DAYS``, the security log's retention too), or right after this feature
-  was deployed, the first sign-in seen is the baseline.
-* **Ny plats**: no trusted sign-in from the same city (or country, when the city is unknown) in
-  the ``new_place_days`` before it.
-* **Okänd enhet**: no trusted sign-in ever (within the history read) with the same device key
-  (browser family + OS family, or the app + OS + phone model).
-* **Ovanlig tid**: the local hour (GeoIP time zone, else the site's) is more than
+* A sign-in *teaches* (its place, device, hour and network become familiar) when the user
+  confirmed it ("Det var jag"), when it raised no flag, or when it raised only a quiet note and
+  has lived ``settle_days`` without being disowned ("Det var inte jag" keeps a sign-in out of
+  the history altogether, at any time). So an unanswered note does not break the chain: the
+  new phone at home, the new town in the home country, stop being new a week later.
+  An attacker who simply waits gains nothing from it: a sign-in that raised a *warning* (a
+  combination of signals, below) never teaches without "Det var jag", however long it lives;
+  only a sign-in that already looked like the account's own in all but one weak respect does,
+  and it shows its note for those days and can be disowned at any time.
+* Places are compared by distance, not by name: a sign-in within ``near_km`` of a familiar spot
+  is from a familiar place (GeoIP names the suburb, the next town, for the same line). A
+  *roaming network* — an autonomous system the account's own trusted sign-ins have used more
+  than ``ROAMING_KM`` apart, as a carrier places a phone 100–400 km off from one day to the
+  next — is familiar in every country it was used in, whatever city GeoIP names. Without a
+  network database (``GEOIP_ASN_DB``) a new town in a familiar country is still only a note.
+* The history read is the last ``RISK_HISTORY_DAYS`` (365) of sign-ins. Inside it, the memory
+  keeps per place (city, country, spot) the last trusted sign-in *and how many there were*: a
+  place with ``home_sign_ins`` trusted sign-ins is *home* and stays familiar for the whole
+  history, not only the ``new_place_days`` (90) window that a one-off trip gets. Live sessions
+  count as sign-ins too (a phone signed in 300 days ago is still in the history), so a home is
+  only forgotten after a year without a trusted sign-in from it.
+* The account's first sign-in (the first one in the history read) raises nothing.
+
+The signals of one sign-in:
+
+* **Ny plats**: not from a familiar place (above); a new country weighs more than a new town.
+* **Okänd enhet**: no trusted sign-in with the same device key (browser family + OS family, or
+  the app + OS + phone model).
+* **Ovanlig tid**: the local hour (the sign-in's own time zone, kept on its event) is more than
   ``usual_hours_margin`` hours away from every hour the account has signed in at — and, while
   fewer than ``usual_hours_min_sign_ins`` trusted sign-ins are known, also at night.
-* **Omöjlig resa**: a trusted sign-in at least ``travel_min_km`` away, earlier by less time than
-  the trip takes at ``travel_kmh``.
+* **Omöjlig resa**: a trusted sign-in (ended sessions included: their events keep coordinates)
+  at least ``travel_min_km`` away, earlier by less time than the trip takes at ``travel_kmh``.
+* **Värdnätverk**: the address belongs to a hosting or VPN operator's network (its autonomous
+  system; the adapter says which) that no trusted sign-in came from.
 * **Flera länder** (about now, not about the sign-in): another session active within
-  ``several_countries_hours`` is in another country — unless both are *settled* (confirmed, or
-  signed in from a familiar place and still there), so a confirmed trip and the tablet left at
-  home explain each other.
-* Confirmed sessions show no flags.
+  ``several_countries_hours`` is in another country, and this one is not *settled* (confirmed,
+  or signed in from a familiar place and still there). Settled sessions never carry it: the
+  laptop at home is not what is odd about a trip.
+
+Severity: each signal has a weight (``weight``); a session whose flags reach ``WARNING_SCORE``
+is a *warning* (highlighted, counted in the Kontosäkerhet banner, worth the alert email);
+below it the flags are a quiet note on the session. One weak signal (a new browser on a familiar
+network, a new town in a familiar country, an odd hour) is a note; two of them, a new country
+with a new device or an odd hour or another active country, impossible travel, or a hosting
+network are warnings. Confirmed sessions show no flags. (The current device is never a warning
+to itself: ``account_security.presentation`` decides that, it is about the viewer.)
 """
 
 from __future__ import annotations
@@ -44,6 +68,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 EARTH_RADIUS_KM = 6371.0088
 HALF_EARTH_KM = math.pi * EARTH_RADIUS_KM  # no two places are further apart
 MIN_ELAPSED = timedelta(minutes=1)  # two sign-ins "at once" still count as a minute apart
+# A network the account's own sign-ins used further apart than this roams (a carrier's).
+ROAMING_KM = 150.0
 
 
 class FlagKind(enum.StrEnum):
@@ -52,10 +78,20 @@ class FlagKind(enum.StrEnum):
     SEVERAL_COUNTRIES = "several_countries"
     UNUSUAL_TIME = "unusual_time"
     IMPOSSIBLE_TRAVEL = "impossible_travel"
+    HOSTING_NETWORK = "hosting_network"
 
 
-# Flags that make a sign-in "new" enough for an email.
-NOVELTY = frozenset({FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE})
+# Weights of the signals; flags that reach WARNING_SCORE together are a warning.
+WEIGHTS = {
+    FlagKind.NEW_DEVICE: 2,
+    FlagKind.NEW_PLACE: 2,  # a new town in a familiar country; a new country: NEW_COUNTRY
+    FlagKind.UNUSUAL_TIME: 2,
+    FlagKind.SEVERAL_COUNTRIES: 1,
+    FlagKind.IMPOSSIBLE_TRAVEL: 4,
+    FlagKind.HOSTING_NETWORK: 4,
+}
+NEW_COUNTRY = 3
+WARNING_SCORE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +100,8 @@ class SignIn:
 
     ``active_at`` (last activity) is set for sessions that are still signed in; they are the
     ones flags are reported for. ``current_country`` is where such a session is now, if it moved
-    after signing in (None: where it signed in).
+    after signing in (None: where it signed in). ``asn`` is the address's autonomous system and
+    ``hosting`` whether that is a hosting or VPN operator's (the adapter knows the list).
     """
 
     at: datetime
@@ -79,10 +116,19 @@ class SignIn:
     device: str = ""
     active_at: datetime | None = None
     current_country: str | None = None
+    asn: int | None = None
+    network: str = ""
+    hosting: bool = False
 
     @property
     def country_now(self) -> str:
         return self.country_code if self.current_country is None else self.current_country
+
+    @property
+    def spot(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +144,19 @@ class Flag:
     distance_km: float = 0.0
     elapsed: timedelta = timedelta(0)
     hours: int = 0
+    new_country: bool = False  # Ny plats: the country itself is new
+    network: str = ""  # Värdnätverk: the operator's name
+
+
+def weight(flag: Flag) -> int:
+    if flag.kind == FlagKind.NEW_PLACE and flag.new_country:
+        return NEW_COUNTRY
+    return WEIGHTS[flag.kind]
+
+
+def is_warning(flags: Sequence[Flag]) -> bool:
+    """Whether flags together are a warning (banner, alert email) rather than a quiet note."""
+    return sum(weight(flag) for flag in flags) >= WARNING_SCORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +169,9 @@ class Thresholds:
     usual_hours_margin: int = 3
     night_start: int = 0
     night_end: int = 5
+    near_km: float = 60.0
+    settle_days: int = 7
+    home_sign_ins: int = 3
     default_time_zone: str = "UTC"
 
     @classmethod
@@ -134,6 +196,9 @@ SETTING_NAMES = {
     "usual_hours_margin": "RISK_USUAL_HOURS_MARGIN",
     "night_start": "RISK_NIGHT_START",
     "night_end": "RISK_NIGHT_END",
+    "near_km": "RISK_NEAR_KM",
+    "settle_days": "RISK_SETTLE_DAYS",
+    "home_sign_ins": "RISK_HOME_SIGN_INS",
 }
 
 
@@ -172,47 +237,117 @@ def _hour_distance(a: int, b: int) -> int:
     return min((a - b) % 24, (b - a) % 24)
 
 
+@dataclass(slots=True)
+class _Seen:
+    """The latest trusted sign-in at a place, and how many there were."""
+
+    last: datetime
+    count: int = 1
+
+    def add(self, at: datetime) -> None:
+        self.last = max(self.last, at)
+        self.count += 1
+
+
+def _remember(table: dict, key: Hashable, at: datetime) -> None:
+    if key in table:
+        table[key].add(at)
+    else:
+        table[key] = _Seen(at)
+
+
 @dataclass
 class _Memory:
-    """What the trusted sign-ins so far teach."""
+    """What the trusted sign-ins so far teach (the summary of the history, see module doc)."""
 
     seen: int = 0  # sign-ins so far, trusted or not
-    places: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    places: dict[tuple[str, str], _Seen] = field(default_factory=dict)
+    countries: set[str] = field(default_factory=set)
+    spots: dict[tuple[float, float], _Seen] = field(default_factory=dict)
     devices: set[str] = field(default_factory=set)
     hours: set[int] = field(default_factory=set)
     hour_samples: int = 0
+    networks: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    network_countries: dict[int, set[str]] = field(default_factory=dict)
+    roaming: set[int] = field(default_factory=set)
     # The latest trusted sign-in at each distinct spot, oldest first (one per spot is enough:
     # the latest one gives the fastest trip).
     located: dict[tuple[float, float], SignIn] = field(default_factory=dict)
 
     def learn(self, sign_in: SignIn, thresholds: Thresholds) -> None:
         if sign_in.country_code:
-            self.places[(sign_in.country_code, "")] = sign_in.at
+            self.countries.add(sign_in.country_code)
+            _remember(self.places, (sign_in.country_code, ""), sign_in.at)
             if sign_in.city:
-                self.places[(sign_in.country_code, sign_in.city)] = sign_in.at
+                _remember(self.places, (sign_in.country_code, sign_in.city), sign_in.at)
         if sign_in.device_key:
             self.devices.add(sign_in.device_key)
         self.hours.add(local_time(sign_in, thresholds).hour)
         self.hour_samples += 1
-        if sign_in.latitude is not None and sign_in.longitude is not None:
-            spot = (sign_in.latitude, sign_in.longitude)
+        spot = sign_in.spot
+        if spot is not None:
+            _remember(self.spots, spot, sign_in.at)
             self.located.pop(spot, None)
             self.located[spot] = sign_in
+        if sign_in.asn:
+            self._learn_network(sign_in.asn, sign_in.country_code, spot)
+
+    def _learn_network(self, asn: int, country: str, spot: tuple[float, float] | None) -> None:
+        spots = self.networks.setdefault(asn, [])
+        if country:
+            self.network_countries.setdefault(asn, set()).add(country)
+        if spot is None or spot in spots or asn in self.roaming:
+            return
+        if any(haversine_km(*spot, *other) > ROAMING_KM for other in spots):
+            self.roaming.add(asn)
+        spots.append(spot)
+
+
+def _still_familiar(seen: _Seen | None, at: datetime, t: Thresholds) -> bool:
+    if seen is None:
+        return False
+    return seen.count >= t.home_sign_ins or at - seen.last <= timedelta(days=t.new_place_days)
+
+
+def _familiar_place(sign_in: SignIn, memory: _Memory, t: Thresholds) -> bool:
+    if _still_familiar(memory.places.get((sign_in.country_code, sign_in.city)), sign_in.at, t):
+        return True
+    spot = sign_in.spot
+    if spot is not None and any(
+        haversine_km(*spot, *other) <= t.near_km and _still_familiar(seen, sign_in.at, t)
+        for other, seen in memory.spots.items()
+    ):
+        return True
+    return (
+        sign_in.asn in memory.roaming
+        and not sign_in.hosting
+        and sign_in.country_code in memory.network_countries.get(sign_in.asn, ())
+    )
 
 
 def _new_place(sign_in: SignIn, memory: _Memory, t: Thresholds) -> Flag | None:
     if not sign_in.country_code:
         return None  # an unknown place is not evidence of a new one
-    last = memory.places.get((sign_in.country_code, sign_in.city))
-    if last is not None and sign_in.at - last <= timedelta(days=t.new_place_days):
+    if _familiar_place(sign_in, memory, t):
         return None
-    return Flag(FlagKind.NEW_PLACE, country_code=sign_in.country_code, city=sign_in.city)
+    return Flag(
+        FlagKind.NEW_PLACE,
+        country_code=sign_in.country_code,
+        city=sign_in.city,
+        new_country=sign_in.country_code not in memory.countries,
+    )
 
 
 def _new_device(sign_in: SignIn, memory: _Memory) -> Flag | None:
     if not sign_in.device_key or sign_in.device_key in memory.devices:
         return None
     return Flag(FlagKind.NEW_DEVICE, device=sign_in.device)
+
+
+def _hosting_network(sign_in: SignIn, memory: _Memory) -> Flag | None:
+    if not sign_in.hosting or sign_in.asn in memory.networks:
+        return None  # a user's own VPN, once confirmed, is theirs
+    return Flag(FlagKind.HOSTING_NETWORK, network=sign_in.network)
 
 
 def is_unusual_hour(hour: int, learned: set[int], samples: int, t: Thresholds) -> bool:
@@ -269,43 +404,41 @@ def _sign_in_flags(sign_in: SignIn, memory: _Memory, t: Thresholds) -> list[Flag
     checks = (
         _new_place(sign_in, memory, t),
         _new_device(sign_in, memory),
+        _hosting_network(sign_in, memory),
         _impossible_travel(sign_in, memory, t),
         _unusual_time(sign_in, memory, t),
     )
     return [flag for flag in checks if flag is not None]
 
 
-def _active_countries(
-    live: Sequence[SignIn], settled: dict[Hashable, bool], now: datetime, t: Thresholds
-) -> tuple[set[str], set[str]]:
-    """Countries of the sessions active within the window: all, and those of unsettled ones."""
+def teaches(sign_in: SignIn, flags: Sequence[Flag], now: datetime, t: Thresholds) -> bool:
+    """Whether a (not disowned) sign-in becomes familiar: confirmed, quiet, or a note that has
+    lived ``settle_days``. A warning only ever teaches by "Det var jag"."""
+    if sign_in.confirmed or not flags:
+        return True
+    return not is_warning(flags) and now - sign_in.at >= timedelta(days=t.settle_days)
+
+
+def _active_countries(live: Sequence[SignIn], now: datetime, t: Thresholds) -> set[str]:
+    """Countries of the sessions active within the window."""
     since = now - timedelta(hours=t.several_countries_hours)
-    every: set[str] = set()
-    unsettled: set[str] = set()
-    for session in live:
-        if session.active_at is None or session.active_at < since or not session.country_now:
-            continue
-        every.add(session.country_now)
-        if not settled[session.session_id]:
-            unsettled.add(session.country_now)
-    return every, unsettled
+    return {
+        session.country_now
+        for session in live
+        if session.active_at is not None and session.active_at >= since and session.country_now
+    }
 
 
 def _several_countries(
-    session: SignIn,
-    active: tuple[set[str], set[str]],
-    settled: bool,
-    now: datetime,
-    t: Thresholds,
+    session: SignIn, active: set[str], settled: bool, now: datetime, t: Thresholds
 ) -> Flag | None:
     since = now - timedelta(hours=t.several_countries_hours)
     country = session.country_now
-    if not country or session.active_at is None or session.active_at < since:
+    if settled or not country or session.active_at is None or session.active_at < since:
         return None
-    every, unsettled = active
-    # Two settled sessions (confirmed, or in a familiar place) explain each other: the laptop
-    # at home and the phone on a trip the user confirmed, or the family tablet left at home.
-    elsewhere = (unsettled if settled else every) - {country}
+    # A settled session (confirmed, or in the familiar place it signed in from) is never the
+    # odd one: the laptop at home does not explain a trip, but is not suspicious either.
+    elsewhere = active - {country}
     if not elsewhere:
         return None
     return Flag(
@@ -325,7 +458,7 @@ def assess(
     """The flags of every signed-in session (``active_at`` set) in ``history``, by session id.
 
     Several sign-ins of one session (a second sign-in on the same browser) count as history;
-    the session is judged by its latest one.
+    the session is judged by its latest one. ``is_warning`` tells a warning from a note.
     """
     t = thresholds or Thresholds.from_settings()
     memory = _Memory()
@@ -334,7 +467,7 @@ def assess(
     for sign_in in sorted(history, key=_order):
         flags = _sign_in_flags(sign_in, memory, t)
         memory.seen += 1
-        if sign_in.confirmed or not flags:
+        if teaches(sign_in, flags, now, t):
             memory.learn(sign_in, t)
         if sign_in.session_id is not None and sign_in.active_at is not None:
             at_sign_in[sign_in.session_id] = flags
@@ -347,7 +480,7 @@ def assess(
         )
         for session_id, session in latest.items()
     }
-    active = _active_countries(list(latest.values()), settled, now, t)
+    active = _active_countries(list(latest.values()), now, t)
     result: dict[Hashable, tuple[Flag, ...]] = {}
     for session_id, session in latest.items():
         if session.confirmed:
@@ -387,8 +520,3 @@ def flags_for(
         and (session.session_id is None or entry.session_id != session.session_id)
     ]
     return list(assess([*others, probe], now, thresholds).get(_PROBE, ()))
-
-
-def is_new_sign_in(flags: Sequence[Flag]) -> bool:
-    """Whether flags make a sign-in worth an email: a new device or a new place."""
-    return any(flag.kind in NOVELTY for flag in flags)

@@ -21,9 +21,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from account_security.models import SignInReview, Verdict
 from account_security.risk import Flag, SignIn, Thresholds, assess, device_key
-from accounts.models import EventKind, SecurityEvent
+from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
+from sessions_ui.networks import is_hosting_network
 
 # Session columns the signals need on top of what the device list shows.
 SESSION_FIELDS = (
@@ -41,6 +42,7 @@ EVENT_FIELDS = (
     "created_at",
     "session_public_id",
     *SNAPSHOT_FIELDS,
+    *PLACE_FIELDS,
     "details",
 )
 
@@ -86,10 +88,12 @@ def _device(source: Any) -> tuple[str, str]:
 
 def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
     key, title = _device(event)
-    # Events keep no time zone or coordinates; the caller passes them when the live row for
-    # the same address has them.
-    facts = {"time_zone": "", "latitude": None, "longitude": None}
+    # Events keep the time zone, coordinates and network of their address; events written
+    # before they did have none, and the caller passes them when the live row for the same
+    # address has them.
+    facts = {name: event.get(name) for name in ("time_zone", "latitude", "longitude")}
     facts |= {k: v for k, v in extra.items() if v not in (None, "")}
+    asn = event.get("asn")
     return SignIn(
         at=event["created_at"],
         country_code=event.get("country_code") or "",
@@ -98,9 +102,12 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
         device=title,
         latitude=facts["latitude"],
         longitude=facts["longitude"],
-        time_zone=facts["time_zone"],
+        time_zone=facts["time_zone"] or "",
         confirmed=event.get("verdict") == Verdict.MINE,
         session_id=event.get("session_public_id"),
+        asn=asn,
+        network=event.get("network") or "",
+        hosting=is_hosting_network(asn),
     )
 
 

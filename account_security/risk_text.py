@@ -38,6 +38,7 @@ def flag_title(flag: Flag) -> str:
         FlagKind.SEVERAL_COUNTRIES: _("Several countries"),
         FlagKind.UNUSUAL_TIME: _("Unusual time"),
         FlagKind.IMPOSSIBLE_TRAVEL: _("Impossible travel"),
+        FlagKind.HOSTING_NETWORK: _("Hosting network"),
     }
     return titles[flag.kind]
 
@@ -79,6 +80,12 @@ def flag_text(flag: Flag) -> str:
         moment = flag.signed_in_at
         return _("Unusual time: signed in at %(time)s local time") % {
             "time": formats.time_format(moment, "TIME_FORMAT") if moment else "?"
+        }
+    if flag.kind == FlagKind.HOSTING_NETWORK:
+        if not flag.network:
+            return _("Hosting network: signed in through a hosting or VPN provider")
+        return _("Hosting network: signed in through %(network)s, a hosting or VPN provider") % {
+            "network": flag.network
         }
     return _("Impossible travel: %(distance)s km from %(place)s in %(duration)s") % {
         "distance": formats.number_format(round(flag.distance_km), force_grouping=True),

@@ -32,6 +32,10 @@ class EventKind(models.TextChoices):
     APP_SIGN_OUT_FAILED = "app_sign_out_failed", _("An app could not be signed out")
 
 
+# What an event keeps about the address beyond the client snapshot (see SecurityEvent).
+PLACE_FIELDS = ("time_zone", "latitude", "longitude", "asn", "network")
+
+
 class SecurityEvent(ClientSnapshot):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,6 +49,13 @@ class SecurityEvent(ClientSnapshot):
     session_public_id = models.UUIDField(_("session"), null=True, blank=True)
     # Kind-specific facts: who ended a session and from where, how many devices, which method.
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # Where the address was, and its network, at that moment: the risk signals read the hours
+    # of ended sessions in their own zone, measure travel from them, and know hosting networks.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    asn = models.PositiveIntegerField(_("autonomous system"), null=True, blank=True)
+    network = models.CharField(_("network"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("security event")

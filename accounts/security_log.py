@@ -3,7 +3,8 @@
 Events are written by the functions that perform the actions (sign-in receivers, the 2FA and
 password operations, the ``sessions_ended`` signal of ``sessions_ui.revocation``), never by views.
 Each event copies the IP address, device and location of its session as they were at that
-moment, because the session row itself is deleted when the session ends.
+moment (time zone, coordinates and network included), because the session row itself is
+deleted when the session ends.
 
 Ended sessions are logged so that "Logga ut från alla enheter" on 10,000 sessions still costs a
 constant number of queries: ending *one* session (by the user from another device, by staff,
@@ -23,12 +24,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import EventKind, SecurityEvent
+from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.client import ClientInfo, client_from_request
 from sessions_ui.middleware import current_public_id
 from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
 from sessions_ui.revocation import EndedSession, Reason, SessionNotFound, parse_public_id
-from sessions_ui.tracking import device_fields, location_fields
+from sessions_ui.tracking import device_fields, location_fields, network_fields
 
 # How many ended devices an ``other_sessions_ended`` event names (the count is always exact).
 LISTED_SESSIONS = 20
@@ -46,8 +47,18 @@ def _copy(source: object) -> dict[str, Any]:
     return _clean({field: getattr(source, field, None) for field in SNAPSHOT_FIELDS})
 
 
+def _place(source: object | dict) -> dict[str, Any]:
+    """Time zone, coordinates and network of the address (what ``PLACE_FIELDS`` keep)."""
+    get = source.get if isinstance(source, dict) else lambda name: getattr(source, name, None)
+    out = {field: get(field) for field in PLACE_FIELDS}
+    out["time_zone"] = out["time_zone"] or ""
+    out["network"] = out["network"] or ""
+    return out
+
+
 def _from_client(client: ClientInfo) -> dict[str, Any]:
-    return _clean({**device_fields(client), **location_fields(client.ip), "ip": client.ip})
+    where = {**location_fields(client.ip), **network_fields(client.ip)}
+    return {**_clean({**device_fields(client), **where, "ip": client.ip}), **_place(where)}
 
 
 def snapshot(session: object | None = None, request: HttpRequest | None = None) -> dict[str, Any]:
@@ -58,7 +69,7 @@ def snapshot(session: object | None = None, request: HttpRequest | None = None) 
     user agent), or None: then the session and client of ``request``, if any.
     """
     if isinstance(session, (Session, EndedSession)):
-        return {"session_public_id": session.public_id, **_copy(session)}
+        return {"session_public_id": session.public_id, **_copy(session), **_place(session)}
     if session is None:
         public_id = current_public_id(request)
         client = client_from_request(request) if request is not None else None

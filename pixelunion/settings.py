@@ -171,6 +171,9 @@ CSRF_COOKIE_HTTPONLY = True
 # --- Client identification ---------------------------------------------------------------------
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 GEOIP_DB = os.environ.get("GEOIP_DB", "")
+# Optional: an ASN file in the MaxMind format (GeoLite2-ASN, DB-IP ASN Lite) for the network an
+# address belongs to; without it there is no "Värdnätverk" signal.
+GEOIP_ASN_DB = os.environ.get("GEOIP_ASN_DB", "")
 
 # --- Accounts (allauth) --------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -264,7 +267,17 @@ RISK_NIGHT_END = env_int("RISK_NIGHT_END", 5)
 # How far back (days) and how many of the newest sign-in events the signals read.
 RISK_HISTORY_DAYS = env_int("RISK_HISTORY_DAYS", 365)
 RISK_HISTORY_LIMIT = env_int("RISK_HISTORY_LIMIT", 500)
-# "Ny inloggning på ditt PixelUnion-konto" for a sign-in from a new device or place.
+# Ny plats: a place within this many km of a familiar one is familiar (GeoIP names a suburb,
+# the next town, for the same line).
+RISK_NEAR_KM = env_int("RISK_NEAR_KM", 60)
+# A sign-in that raised only a quiet note teaches, once it is this many days old and was not
+# disowned ("Det var inte jag"); see account_security.risk.
+RISK_SETTLE_DAYS = env_int("RISK_SETTLE_DAYS", 7)
+# A place with at least this many trusted sign-ins stays familiar for the whole history.
+RISK_HOME_SIGN_INS = env_int("RISK_HOME_SIGN_INS", 3)
+# Värdnätverk: autonomous system numbers of hosting / VPN operators, on top of the built-in list.
+RISK_HOSTING_ASNS = [int(n) for n in env_list("RISK_HOSTING_ASNS")]
+# "Ny inloggning på ditt PixelUnion-konto" for a sign-in whose signals together raise a warning.
 SIGN_IN_ALERTS = env_bool("SIGN_IN_ALERTS", True)
 # Hand the SMTP conversation to a background thread, so a slow mail server never slows a sign-in.
 SIGN_IN_ALERT_IN_BACKGROUND = env_bool(

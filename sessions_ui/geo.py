@@ -70,7 +70,7 @@ class _OpenDatabase:
 
 
 _lock = threading.Lock()
-_database: _OpenDatabase | None = None
+_databases: dict[str, _OpenDatabase] = {}  # by role: "city", "asn"
 _reported: set[str] = set()  # paths whose failure has been logged
 
 
@@ -80,15 +80,14 @@ def reset_reader() -> None:
     The old reader is not closed explicitly: another thread may be mid-lookup with it, and it
     closes itself when the last reference goes.
     """
-    global _database
     with _lock:
-        _database = None
+        _databases.clear()
         _reported.clear()
 
 
 @receiver(setting_changed)
 def _geoip_setting_changed(*, setting: str, **kwargs: object) -> None:
-    if setting == "GEOIP_DB":
+    if setting in ("GEOIP_DB", "GEOIP_ASN_DB"):
         reset_reader()
 
 
@@ -115,25 +114,26 @@ def _report_once(path: str, message: str, error: BaseException) -> None:
         logger.error(message, path, error)
 
 
-def _reader() -> geoip2.database.Reader | None:
-    """The reader for the configured file, reopened if the file was replaced."""
-    global _database
-    path = _database_path()
+def _reader(role: str = "city") -> geoip2.database.Reader | None:
+    """The reader for the configured file of ``role``, reopened if the file was replaced."""
+    path = _database_path() if role == "city" else str(getattr(settings, "GEOIP_ASN_DB", ""))
+    if role != "city" and not path:
+        return None  # the network database is optional: no file, no network signal
     try:
         if not path:
             raise FileNotFoundError("no GeoIP database configured or embedded")
         stat = os.stat(path)
     except OSError as error:
         with _lock:
-            _database = None
+            _databases.pop(role, None)
             _report_once(path, "GeoIP database %r is missing: %s", error)
         return None
     signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    current = _database
+    current = _databases.get(role)
     if current is not None and current.path == path and current.signature == signature:
         return current.reader
     with _lock:
-        current = _database
+        current = _databases.get(role)
         if current is not None and current.path == path and current.signature == signature:
             return current.reader
         try:
@@ -143,7 +143,7 @@ def _reader() -> geoip2.database.Reader | None:
             _report_once(path, "GeoIP database %r cannot be opened: %s", error)
         else:
             _reported.discard(path)  # a later breakage is news again
-        _database = _OpenDatabase(path=path, signature=signature, reader=reader)
+        _databases[role] = _OpenDatabase(path=path, signature=signature, reader=reader)
         return reader
 
 
@@ -181,6 +181,39 @@ def locate_ip(ip: str | None) -> Location:
     except Exception:  # AddressNotFoundError, a malformed record, anything else
         logger.debug("No location for %r", ip, exc_info=True)
         return EMPTY_LOCATION
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """The autonomous system an address belongs to (a GeoLite2-ASN / DB-IP ASN file)."""
+
+    asn: int | None = None
+    organisation: str = ""
+
+
+NO_NETWORK = Network()
+
+
+def locate_network(ip: str | None) -> Network:
+    """The network of an address from ``GEOIP_ASN_DB``; never raises, empty when unknown or
+    when no such file is configured. Opened, reopened and reported like the City file."""
+    if not ip or not isinstance(ip, str):
+        return NO_NETWORK
+    try:
+        address = address_from_text(ip.strip())
+        if address is None or not _locatable(address):
+            return NO_NETWORK
+        reader = _reader("asn")
+        if reader is None:
+            return NO_NETWORK
+        record = reader.asn(address)
+        number = record.autonomous_system_number
+        if not isinstance(number, int) or isinstance(number, bool) or number <= 0:
+            return NO_NETWORK
+        return Network(number, str(record.autonomous_system_organization or "")[:_CITY_MAX])
+    except Exception:  # AddressNotFoundError, a City file given as ASN file, anything else
+        logger.debug("No network for %r", ip, exc_info=True)
+        return NO_NETWORK
 
 
 def _location_from(record: object) -> Location:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from sessions_ui.client import USER_AGENT_MAX, ClientInfo
 from sessions_ui.devices import describe_device
-from sessions_ui.geo import locate_ip
+from sessions_ui.geo import locate_ip, locate_network
 
 
 class _Seen(Protocol):
@@ -38,6 +38,12 @@ def location_fields(ip: str | None) -> dict[str, Any]:
         "latitude": location.latitude,
         "longitude": location.longitude,
     }
+
+
+def network_fields(ip: str | None) -> dict[str, Any]:
+    """The autonomous system of ``ip`` (kept on sign-in events, not on session rows)."""
+    network = locate_network(ip)
+    return {"asn": network.asn, "network": network.organisation[:128]}
 
 
 def same_user_agent(client: ClientInfo, stored: str) -> bool:

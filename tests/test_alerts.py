@@ -106,18 +106,38 @@ def test_time_is_in_the_time_zone_of_the_place_and_the_language_of_the_sign_in(u
     assert "Willesden, Storbritannien" in message.body
 
 
-def test_a_new_device_at_home_is_worth_an_email_and_then_not_again_once_confirmed(user, signs_in):
+def test_a_new_device_at_home_is_a_quiet_note_not_an_email(user, signs_in):
     signs_in(user.email)
-    phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE)
-    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
-    assert "Unknown device" in mail.outbox[0].body and "New place" not in mail.outbox[0].body
-    # "Det var jag": the iPhone is the account's own from now on.
-    session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
-    assert (
-        phone.post(f"/account/security/devices/{session.public_id}/it-was-me/").status_code == 302
-    )
-    signs_in(user.email, user_agent=agents.SAFARI_IPHONE)
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE)  # a new phone, at home
+    assert mail.outbox == []
+    assert not SecurityEvent.objects.filter(kind=EventKind.NEW_SIGN_IN_ALERT).exists()
+
+
+def test_a_new_device_abroad_is_worth_an_email_and_then_not_again_once_confirmed(user, signs_in):
+    with time_machine.travel(T0 - timedelta(days=3), tick=False):
+        signs_in(user.email)
+    with time_machine.travel(T0, tick=False):
+        phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+        assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+        # "Det var jag": the iPhone in Germany is the account's own from now on.
+        session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
+        url = f"/account/security/devices/{session.public_id}/it-was-me/"
+        assert phone.post(url).status_code == 302
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
     assert len(mail.outbox) == 1
+
+
+def test_impossible_travel_from_an_ended_session_is_worth_an_email(user, signs_in):
+    """Sign-in events keep coordinates: travel is measured from sessions that have ended."""
+    with time_machine.travel(T0 - timedelta(minutes=30), tick=False):
+        home = signs_in(user.email)
+        home.post("/accounts/logout/")
+    assert not Session.objects.filter(user=user).exists()
+    with time_machine.travel(T0, tick=False):
+        signs_in(user.email, ip=agents.IP_GERMANY)  # the usual browser, 1,000 km in 30 minutes
+    [message] = mail.outbox
+    assert "- Impossible travel: 1,043 km from Stockholm, Sweden in 30" in message.body
 
 
 def test_with_2fa_the_email_waits_for_the_code(user, signs_in, django_capture_on_commit_callbacks):

@@ -55,7 +55,8 @@ def english(client: Client, path: str):
 
 def test_flagged_sessions_come_first_highlighted_with_reasons(user, browser):
     second = sign_in(user.email)  # the same browser and city again: nothing unusual
-    stranger = sign_in(user.email, user_agent=agents.FIREFOX_LINUX)  # a new device, same city
+    # A new device in a new country: a warning.
+    stranger = sign_in(user.email, user_agent=agents.FIREFOX_LINUX, ip=agents.IP_GERMANY)
     html = english(browser, DEVICES).content.decode()
     order = cards(html)
     assert [sid for sid, _ in order] == [
@@ -77,11 +78,31 @@ def test_badges_name_the_place_in_the_page_language(user, browser, phone):
     assert "Tyskland" in badges
 
 
-def test_current_session_can_be_confirmed_but_not_disowned(user, browser, phone):
+def test_a_single_weak_sign_is_a_quiet_note(user, browser):
+    new_phone = sign_in(user.email, user_agent=agents.SAFARI_IPHONE)  # a new device, at home
     html = english(browser, DEVICES).content.decode()
-    mine = card_html(html, session_of(browser).public_id)
-    assert "session--flagged" in html and "Several countries" in mine  # Sweden and Germany
-    assert "/it-was-me/" in mine and "/not-me/" not in mine
+    card = card_html(html, session_of(new_phone).public_id)
+    assert dict(cards(html))[str(session_of(new_phone).public_id)] == "session session--noted"
+    assert "session--flagged" not in html
+    assert 'class="badge badge--note" data-flag="new_device"' in card
+    assert "Unknown device: first sign-in with Safari on iPhone" in card
+    assert "/it-was-me/" in card and "/not-me/" in card  # it can still be answered
+    assert "banner--warning" not in english(browser, HUB).content.decode()
+
+
+def test_current_session_is_never_a_warning_and_never_told_to_sign_itself_out(user, browser, phone):
+    # Seen from the phone (a new device in a new country), its own card is only a note.
+    html = english(phone, DEVICES).content.decode()
+    mine = card_html(html, session_of(phone).public_id)
+    assert dict(cards(html))[str(session_of(phone).public_id)] == (
+        "session session--current session--noted"
+    )
+    assert "New place" in mine and "badge--note" in mine
+    assert "/it-was-me/" in mine and "/not-me/" not in mine and "/sign-out/" not in mine
+    assert "banner--warning" not in english(phone, HUB).content.decode()
+    # From the computer at home, the same session is a warning.
+    seen_from_home = dict(cards(english(browser, DEVICES).content.decode()))
+    assert "session--flagged" in seen_from_home[str(session_of(phone).public_id)]
 
 
 def test_hub_shows_a_banner_when_a_session_is_flagged(user, browser):
@@ -90,7 +111,8 @@ def test_hub_shows_a_banner_when_a_session_is_flagged(user, browser):
     response = english(browser, HUB)
     html = response.content.decode()
     assert 'class="banner banner--warning"' in html
-    assert "2 sessions on your account look unusual." in text(response)
+    # The phone in Germany; never the computer in hand.
+    assert "1 session on your account looks unusual." in text(response)
     banner = html[
         html.index("banner--warning") : html.index("</div>", html.index("banner--warning"))
     ]

@@ -19,7 +19,8 @@ from account_security.risk import (
     device_key,
     flags_for,
     haversine_km,
-    is_new_sign_in,
+    is_warning,
+    teaches,
 )
 from account_security.risk_text import flag_text, flag_title
 
@@ -218,11 +219,14 @@ def test_sessions_in_two_countries_within_24_hours():
         signed_in(timedelta(hours=5), BERLIN, sid="away", active=timedelta(hours=1)),
     ]
     result = assess(history, NOW, T)
-    assert FlagKind.SEVERAL_COUNTRIES in kinds(result["home"])
+    # The laptop at home is settled (a familiar place, still there): never the odd one.
+    assert result["home"] == ()
     assert FlagKind.SEVERAL_COUNTRIES in kinds(result["away"])
     with translation.override("en"):
-        [flag] = [f for f in result["home"] if f.kind == FlagKind.SEVERAL_COUNTRIES]
-        assert flag_text(flag) == "Several countries: sessions from Germany and Sweden within 24 hours"
+        [flag] = [f for f in result["away"] if f.kind == FlagKind.SEVERAL_COUNTRIES]
+        assert (
+            flag_text(flag) == "Several countries: sessions from Germany and Sweden within 24 hours"
+        )
 
 
 def test_a_session_idle_for_more_than_24_hours_does_not_count():
@@ -259,7 +263,7 @@ def test_traveller_confirms_and_is_not_flagged_again():
     trip = signed_in(timedelta(hours=20), BERLIN, sid="trip", active=timedelta(hours=1))
     before = assess([*routine(), home, trip], NOW, T)
     assert kinds(before["trip"]) == {FlagKind.NEW_PLACE, FlagKind.SEVERAL_COUNTRIES}
-    assert kinds(before["home"]) == {FlagKind.SEVERAL_COUNTRIES}
+    assert before["home"] == ()  # a holiday does not make the laptop at home suspicious
 
     # "Det var jag" on the trip's session: it is quiet, and so is the session at home.
     trip = SignIn(**{**_fields(trip), "confirmed": True})
@@ -406,14 +410,20 @@ def test_flags_for_ignores_the_session_itself_in_the_history():
     assert flags_for(session, [*history, session], NOW, T) == flags_for(session, history, NOW, T)
 
 
-def test_is_new_sign_in_only_for_new_device_or_place():
+def test_one_weak_sign_is_a_note_and_combinations_are_warnings():
     history = routine()
-    assert is_new_sign_in(flags_for(signed_in(timedelta(0), BERLIN), history, NOW, T))
-    assert is_new_sign_in(flags_for(signed_in(timedelta(0), device=PHONE), history, NOW, T))
+    # A new phone at home, a new town in the home country, an odd hour: each alone is a note.
+    assert not is_warning(flags_for(signed_in(timedelta(0), device=PHONE), history, NOW, T))
+    assert not is_warning(flags_for(signed_in(timedelta(0), GOTHENBURG), history, NOW, T))
     odd_hour = at_local(local(3, 0))
     assert kinds(flags_for(odd_hour, history[-3:], NOW, T)) == {FlagKind.UNUSUAL_TIME}
-    assert not is_new_sign_in(flags_for(odd_hour, history[-3:], NOW, T))
-    assert not is_new_sign_in(flags_for(signed_in(timedelta(0)), history, NOW, T))
+    assert not is_warning(flags_for(odd_hour, history[-3:], NOW, T))
+    # A new country alone is a note too (a trip with one's own laptop at one's usual hour)…
+    assert not is_warning(flags_for(signed_in(timedelta(0), BERLIN), history, NOW, T))
+    # …but with a new device, or a new device in a new town, it is a warning.
+    assert is_warning(flags_for(signed_in(timedelta(0), BERLIN, IPHONE), history, NOW, T))
+    assert is_warning(flags_for(signed_in(timedelta(0), GOTHENBURG, IPHONE), history, NOW, T))
+    assert not is_warning(flags_for(signed_in(timedelta(0)), history, NOW, T))
 
 
 def test_thresholds_come_from_settings(settings):
@@ -442,3 +452,79 @@ def test_defaults_are_the_documented_ones():
     assert (t.new_place_days, t.several_countries_hours, t.travel_kmh) == (90, 24, 1000)
     assert (t.usual_hours_min_sign_ins, t.night_start, t.night_end) == (5, 0, 5)
     assert (t.usual_hours_margin, t.travel_min_km) == (3, 500)
+
+
+# --- familiarity that survives real life (issue 15) --------------------------------------------
+
+
+def test_an_unanswered_note_teaches_once_it_has_lived_a_week():
+    """The new phone at home: a note today; a week later, without an answer, it is familiar."""
+    new_phone = signed_in(timedelta(days=3), device=PHONE)
+    later = signed_in(timedelta(minutes=1), device=PHONE)
+    assert kinds(flags_for(later, [*routine(), new_phone], NOW, T)) == {FlagKind.NEW_DEVICE}
+    week_old = signed_in(timedelta(days=8), device=PHONE)
+    assert flags_for(later, [*routine(), week_old], NOW, T) == []
+    assert teaches(week_old, flags_for(week_old, routine(), NOW, T), NOW, T)
+
+
+def test_a_warning_never_teaches_by_waiting():
+    """An attacker who signs in from abroad on a new device and waits stays new for good."""
+    intruder = signed_in(timedelta(days=200), NEW_YORK, IPHONE)
+    history = routine(days=300, every=5)
+    flags = flags_for(intruder, history, NOW, T)
+    assert is_warning(flags) and not teaches(intruder, flags, NOW, T)
+    again = signed_in(timedelta(minutes=1), NEW_YORK, IPHONE)
+    assert is_warning(flags_for(again, [*history, intruder], NOW, T))
+
+
+def test_home_stays_familiar_beyond_the_90_day_window():
+    # Three trusted sign-ins from Stockholm 120–100 days ago, nothing since.
+    history = [signed_in(timedelta(days=d)) for d in (120, 110, 100)]
+    assert flags_for(signed_in(timedelta(minutes=1)), history, NOW, T) == []
+    # A one-off trip is forgotten after 90 days.
+    trip = [*history, signed_in(timedelta(days=95), BERLIN, confirmed=True)]
+    assert FlagKind.NEW_PLACE in kinds(flags_for(signed_in(timedelta(0), BERLIN), trip, NOW, T))
+
+
+def test_places_are_compared_by_distance_not_name():
+    solna = {**STOCKHOLM, "city": "Solna", "latitude": 59.36, "longitude": 18.00}
+    assert flags_for(signed_in(timedelta(minutes=1), solna), routine(), NOW, T) == []
+    assert FlagKind.NEW_PLACE in kinds(
+        flags_for(signed_in(timedelta(minutes=1), UPPSALA), routine(), NOW, T)
+    )
+
+
+def test_a_roaming_carrier_network_is_familiar_in_its_whole_country():
+    carrier = {"asn": 1257, "network": "Tele2"}
+    umea = {"country_code": "SE", "city": "Umeå", "latitude": 63.83, "longitude": 20.26}
+    history = [
+        *routine(),
+        SignIn(at=at(timedelta(days=12)), **STOCKHOLM, **PHONE, **carrier),
+        SignIn(at=at(timedelta(days=10)), **GOTHENBURG, **PHONE, **carrier, confirmed=True),
+    ]
+    assert flags_for(SignIn(at=NOW, **umea, **PHONE, **carrier), history, NOW, T) == []
+    # The same town on another network is a new place (only a note, though).
+    other = flags_for(SignIn(at=NOW, **umea, **PHONE, asn=3301), history, NOW, T)
+    assert kinds(other) == {FlagKind.NEW_PLACE} and not is_warning(other)
+
+
+def test_a_hosting_network_is_a_warning_even_at_home_with_the_usual_browser():
+    vpn = SignIn(at=NOW, **STOCKHOLM, **LAPTOP, asn=9009, network="M247 Europe SRL", hosting=True)
+    flags = flags_for(vpn, routine(), NOW, T)
+    assert kinds(flags) == {FlagKind.HOSTING_NETWORK} and is_warning(flags)
+    english_text = "Hosting network: signed in through M247 Europe SRL, a hosting or VPN provider"
+    with translation.override("en"):
+        assert flag_text(flags[0]) == english_text
+    with translation.override("sv"):
+        swedish = flag_text(flags[0])
+        assert "M247 Europe SRL" in swedish and swedish != english_text
+    # The user's own VPN, once confirmed, is theirs.
+    mine = SignIn(**{**_fields(vpn), "at": at(timedelta(days=2)), "confirmed": True})
+    assert flags_for(vpn, [*routine(), mine], NOW, T) == []
+
+
+def test_impossible_travel_is_measured_from_ended_sign_ins_with_coordinates():
+    # An ended session's event (no active_at) signed in from Stockholm an hour ago.
+    ended = signed_in(timedelta(hours=1))
+    flags = flags_for(signed_in(timedelta(0), NEW_YORK), [*routine(), ended], NOW, T)
+    assert FlagKind.IMPOSSIBLE_TRAVEL in kinds(flags) and is_warning(flags)

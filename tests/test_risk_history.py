@@ -169,4 +169,16 @@ def test_flags_of_live_sessions_from_the_database(user):
     )
     flags = session_flags(user, timezone.now())
     assert {f.kind for f in flags[away.public_id]} >= {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE}
-    assert {f.kind for f in flags[home.public_id]} == {FlagKind.SEVERAL_COUNTRIES}
+    assert flags[home.public_id] == ()  # settled at home: the trip is the odd one, not it
+
+
+def test_sign_in_events_keep_time_zone_coordinates_and_network(user, browser):
+    """Written on sign-in (issue 15): an ended session's hour is read in its own zone and
+    travel is measured from it, without the session row."""
+    event = SecurityEvent.objects.get(kind=EventKind.SIGN_IN)
+    assert event.time_zone == "Europe/Stockholm"
+    assert event.latitude == pytest.approx(59.3333) and event.longitude is not None
+    Session.objects.filter(user=user).delete()  # the session ended
+    [sign_in] = sign_in_history(user, timezone.now())
+    assert (sign_in.time_zone, sign_in.active_at) == ("Europe/Stockholm", None)
+    assert sign_in.latitude == pytest.approx(59.3333)
