@@ -26,7 +26,7 @@ SHIPPED = ROOT / "deploy" / "nginx" / "immich-gate.conf"
 SECRET_INCLUDE = "/etc/nginx/immich-gate-secret.conf"
 
 MAIN = """\
-worker_processes 1;
+worker_processes {workers};
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 256; }}
@@ -49,9 +49,14 @@ def nginx_binary() -> str:
     return path  # type: ignore[return-value]
 
 
-def shipped_config(*, port: int, immich: str, gate: str, secret_file: Path) -> str:
-    """The shipped file with this run's addresses, port and secret path (nothing else)."""
+def shipped_config(
+    *, port: int, immich: str, gate: str, secret_file: Path, without_gate: bool = False
+) -> str:
+    """The shipped file with this run's addresses, port and secret path (nothing else; the
+    benchmark's ``without_gate`` turns the check off to measure what it adds)."""
     text = SHIPPED.read_text()
+    if without_gate:
+        text = text.replace("auth_request /_pixelunion_gate;", "auth_request off;")
     replacements = [
         (r"server immich-server:2283;", f"server {immich};"),
         (r"server pixelunion:8000;", f"server {gate};"),
@@ -80,7 +85,9 @@ class Nginx:
 
 
 @contextmanager
-def nginx_gate(*, immich_port: int, gate_port: int, secret: str) -> Iterator[Nginx]:
+def nginx_gate(
+    *, immich_port: int, gate_port: int, secret: str, without_gate: bool = False
+) -> Iterator[Nginx]:
     """nginx in the foreground (``daemon off``), stopped (only it) afterwards."""
     binary = nginx_binary()
     folder = Path(tempfile.mkdtemp(prefix="pu-nginx-"))
@@ -94,9 +101,10 @@ def nginx_gate(*, immich_port: int, gate_port: int, secret: str) -> Iterator[Ngi
             immich=f"127.0.0.1:{immich_port}",
             gate=f"127.0.0.1:{gate_port}",
             secret_file=secret_file,
+            without_gate=without_gate,
         )
     )
-    (folder / "nginx.conf").write_text(MAIN.format(folder=folder))
+    (folder / "nginx.conf").write_text(MAIN.format(folder=folder, workers=1))
     check = subprocess.run(
         [binary, "-t", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "error.log")],
         capture_output=True, text=True, timeout=30,
