@@ -22,7 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,7 +75,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 headers = dict(HTTP_X_PIXELUNION_GATE=os.environ["IMMICH_GATE_SECRET"], HTTP_X_IMMICH_USER_TOKEN=os.environ["GATE_TOKEN"],
-               HTTP_USER_AGENT="%s", HTTP_X_FORWARDED_FOR="%s", HTTP_X_ORIGINAL_URI="/api/users/me", REMOTE_ADDR="127.0.0.1")
+               HTTP_USER_AGENT=os.environ["GATE_UA"], HTTP_X_FORWARDED_FOR=os.environ["GATE_IP"], HTTP_X_ORIGINAL_URI="/api/users/me", REMOTE_ADDR="127.0.0.1")
 client = Client()
 for _ in range(3):
     assert client.get("/immich/gate", **headers).status_code == 204
@@ -83,7 +83,7 @@ with CaptureQueriesContext(connection) as queries:
     for _ in range(200):
         assert client.get("/immich/gate", **headers).status_code == 204
 print(len(queries.captured_queries) / 200)
-""" % (APP_UA, CLIENT_IP)
+"""
 
 
 def wrk(url: str, headers: dict[str, str], seconds: int) -> tuple[float, float]:
@@ -131,7 +131,7 @@ def main() -> None:
     log("preparing the bench database (migrate, one Immich session bound to a token)")
     subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=site_env(GATE_TOKEN=token), check=True)
     sql_per_request = float(
-        subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=site_env(GATE_TOKEN=token), check=True,
+        subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=site_env(GATE_TOKEN=token, GATE_UA=APP_UA, GATE_IP=CLIENT_IP), check=True,
                        capture_output=True, text=True).stdout.strip().splitlines()[-1]
     )
 
@@ -141,7 +141,7 @@ def main() -> None:
     standin.sessions["s1"] = StandinSession("s1", hashlib.sha256(token.encode()).hexdigest(), "u1", None, now, now, "Pixel 8", "Android", "3.2.2")
 
     port = bench.free_port()
-    log_file = HERE / ".gate-gunicorn.log"
+    log_file = Path(tempfile.gettempdir()) / f"pu-bench-gate-{port}.log"
     with log_file.open("wb") as sink:
         gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pixelunion.wsgi"],
