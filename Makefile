@@ -34,6 +34,7 @@ compilemessages: $(STAMP)
 	  fi; \
 	fi; \
 	if command -v msgfmt >/dev/null; then \
+	  find locale -name '*.po' -exec touch {} +; \
 	  $(DEV) $(MANAGE) compilemessages -v 0 --ignore '.venv*' --ignore node_modules; \
 	else \
 	  echo "WARNING: msgfmt not found (install gettext): translations not compiled." >&2; \

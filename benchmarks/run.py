@@ -320,6 +320,14 @@ def main() -> None:
         ),
     )
     print(text)
+    # The Immich gate: through nginx with and without it, and against cached_db (benchmarks/gate.py).
+    log("the Immich gate (benchmarks/gate.py, ~2 min)")
+    project_python = ROOT / ".venv" / "bin" / "python"
+    subprocess.run(
+        [str(project_python if project_python.exists() else sys.executable), str(HERE / "gate.py")],
+        cwd=ROOT,
+        check=False,
+    )
 
 
 def vacuum() -> None:

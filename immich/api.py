@@ -41,16 +41,26 @@ class ImmichSession:
         return bool(self.app_version)
 
 
-def _get(path: str):
+class TokenRefused(Exception):
+    """Immich answered 401 for a session token: it has no such session (any more)."""
+
+
+def _get(path: str, credential: dict[str, str] | None = None):
+    """GET as the admin API key, or with ``credential`` (a user's session token header)."""
     request = urllib.request.Request(  # noqa: S310 - the operator's IMMICH_URL
         f"{settings.IMMICH_URL}{path}",
-        headers={"x-api-key": settings.IMMICH_API_KEY, "Accept": "application/json"},
+        headers={**(credential or {"x-api-key": settings.IMMICH_API_KEY}), "Accept": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=settings.IMMICH_HTTP_TIMEOUT) as response:  # noqa: S310
             return json.loads(response.read().decode("utf-8"))
-    except (OSError, ValueError) as error:  # HTTPError is an OSError
-        raise ImmichUnavailable(f"GET {path}: {error}") from error
+    except urllib.error.HTTPError as error:
+        if credential is not None and error.code == 401:
+            raise TokenRefused(path) from None
+        raise ImmichUnavailable(f"GET {path}: HTTP {error.code}") from None
+    except (OSError, ValueError) as error:
+        # Never the error's text for a token call: nothing about the request is logged.
+        raise ImmichUnavailable(f"GET {path}: {type(error).__name__}") from None
 
 
 def find_user_id(sub: str) -> str | None:
@@ -66,6 +76,33 @@ def find_user_id(sub: str) -> str | None:
 
 def user_sessions(immich_user_id: str) -> list[ImmichSession]:
     items = _get(f"/api/admin/users/{urllib.parse.quote(immich_user_id, safe='')}/sessions")
+    return _sessions(items)
+
+
+def token_session(token: str) -> tuple[str, str]:
+    """(Immich session id, owner's ``oauthId``) of a session token, asked as its holder.
+
+    ``GET /api/sessions`` lists the token owner's sessions and marks the token's own as
+    ``current`` (server/src/controllers/session.controller.ts ``getSessions``;
+    server/src/dtos/session.dto.ts ``mapSession``: ``current: currentId === entity.id``);
+    ``GET /api/users/me`` is ``UserAdminResponseDto``, with ``oauthId``. The token goes in
+    ``x-immich-user-token``, the header Immich reads first (auth.service.ts ``validate``).
+    Raises ``TokenRefused`` when Immich does not know the token.
+    """
+    credential = {"x-immich-user-token": token}
+    items = _get("/api/sessions", credential)
+    if not isinstance(items, list):
+        raise ImmichUnavailable("GET /api/sessions: not a list")
+    current = next((i for i in items if isinstance(i, dict) and i.get("current") is True), None)
+    if current is None or not current.get("id"):
+        raise ImmichUnavailable("GET /api/sessions: no current session")
+    me = _get("/api/users/me", credential)
+    if not isinstance(me, dict):
+        raise ImmichUnavailable("GET /api/users/me: not an object")
+    return str(current["id"]), str(me.get("oauthId") or "")
+
+
+def _sessions(items) -> list[ImmichSession]:
     if not isinstance(items, list):
         raise ImmichUnavailable("sessions: not a list")
     sessions = []

@@ -43,6 +43,9 @@ class Authorization(models.Model):
     immich_session_id = models.CharField(
         _("Immich session"), max_length=64, null=True, blank=True, unique=True
     )
+    # The SHA-256 of the session's Immich token, once the gate has seen it (immich.gate): the
+    # session row is keyed by it from then on. Never the token itself.
+    token_hash = models.CharField(_("token hash"), max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("Immich authorization")
@@ -114,3 +117,25 @@ class LogoutDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sid} ({self.state})"
+
+
+class EndedImmichSession(models.Model):
+    """An Immich session ended here, remembered so the gate refuses its token at once, on
+    every app server and whatever the back-channel delivery is doing (immich.gate).
+
+    Kept for ``IMMICH_SESSION_ABSOLUTE_LIFETIME`` (no token outlives it), then pruned by
+    ``manage.py immich_sync``.
+    """
+
+    token_hash = models.CharField(_("token hash"), max_length=64, null=True, blank=True, unique=True)
+    immich_session_id = models.CharField(
+        _("Immich session"), max_length=64, null=True, blank=True, unique=True
+    )
+    ended_at = models.DateTimeField(_("ended"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("ended Immich session")
+        verbose_name_plural = _("ended Immich sessions")
+
+    def __str__(self) -> str:
+        return self.immich_session_id or (self.token_hash or "")[:12]

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 
 from immich.backchannel import queue_logouts
 from immich.clients import is_immich_client
+from immich.gate import remember_ended
 from immich.models import Authorization
 from immich.signin import record_authorization
 from sessions_ui.models import ClientKind
@@ -38,11 +39,13 @@ def _immich_sessions_ended(sender, ended, **kwargs: Any) -> None:
         return
     queue_logouts(immich)
     public_ids = [s.public_id for s in immich]
-    grants = list(
+    auths = list(
         Authorization.objects.filter(session_public_id__in=public_ids).values_list(
-            "grant_id", flat=True
+            "grant_id", "immich_session_id", "token_hash"
         )
     )
+    remember_ended([(session_id, token_hash) for _, session_id, token_hash in auths])
+    grants = [grant for grant, _, _ in auths]
     if grants:
         Token.objects.filter(data__grant_id__in=grants).delete()
     Authorization.objects.filter(session_public_id__in=public_ids).delete()

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The reverse proxy's check of every Immich request: answered before anything else runs.
+    "immich.gate.ImmichGateMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pixelunion.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -313,6 +315,9 @@ IMMICH_HTTP_TIMEOUT = env_int("IMMICH_HTTP_TIMEOUT", 5)
 BACKCHANNEL_ATTEMPTS = env_int("BACKCHANNEL_ATTEMPTS", 12)
 BACKCHANNEL_FIRST_DELAY = env_int("BACKCHANNEL_FIRST_DELAY", 5)
 BACKCHANNEL_MAX_DELAY = env_int("BACKCHANNEL_MAX_DELAY", 15 * 60)
+# The Immich gate (deploy/nginx/immich-gate.conf): the shared secret the proxy sends in
+# X-PixelUnion-Gate. Without it the gate answers 404 to everyone.
+IMMICH_GATE_SECRET = os.environ.get("IMMICH_GATE_SECRET", "")
 
 # The provider's RSA signing key (PEM), from OIDC_PRIVATE_KEY or the file OIDC_PRIVATE_KEY_FILE.
 OIDC_PRIVATE_KEY = os.environ.get("OIDC_PRIVATE_KEY", "").strip()

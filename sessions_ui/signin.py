@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import IntegrityError
 
 from sessions_ui.client import ClientInfo
-from sessions_ui.models import ClientKind
+from sessions_ui.models import ClientKind, Session
 from sessions_ui.revocation import session_store_class
 
 
@@ -33,3 +34,21 @@ def start_session(
         store[key] = value
     store.create()
     return store
+
+
+def bind_credential(public_id, key_hash: str) -> bool:
+    """Key the session row ``public_id`` by the hash of a credential its client really holds
+    (an Immich token, whose hash Immich gives us no other way to learn), so that the store
+    loads, tracks and revokes it by that hash like any other session.
+
+    False if there is no such row, or if ``key_hash`` already keys another row.
+    """
+    old = Session.objects.filter(public_id=public_id).values_list("key_hash", flat=True).first()
+    if old is None:
+        return False
+    if old == key_hash:
+        return True
+    try:
+        return session_store_class().rekey(old, key_hash)
+    except IntegrityError:
+        return False

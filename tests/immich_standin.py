@@ -18,8 +18,12 @@ Immich's source (immich-app/immich), since Immich itself ships as container imag
   ``validateLogoutToken``), ``exp`` if present, the ``events`` member, ``sid`` or ``sub``, no
   ``nonce``, ``jti`` never seen before; then the sessions with that ``oauthSid`` (and owner
   ``oauthId`` = ``sub``) are deleted (session.repository.ts ``invalidateOAuth``). 200, or 400;
-- ``GET /api/users/me`` and ``POST /api/auth/logout`` with a session token (Bearer, the
-  ``x-immich-user-token`` header): 401 for a token without session;
+- ``GET /api/users/me`` (``UserAdminResponseDto``, with ``oauthId``), ``GET /api/sessions`` (the
+  token owner's ``SessionResponseDto[]``, its own marked ``current``: session.controller.ts
+  ``getSessions``, session.dto.ts ``mapSession``) and ``POST /api/auth/logout`` with a session
+  token, read as auth.service.ts ``validate`` reads it (``x-immich-user-token``,
+  ``x-immich-session-token``, ``sessionKey``, Bearer, the ``immich_access_token`` cookie): 401
+  for a token without session; ``GET /api/server/ping`` needs none;
 - ``GET /api/admin/users`` and ``GET /api/admin/users/{id}/sessions`` with ``x-api-key``: 401
   without a valid key, 403 for a non-admin key or one without ``adminUser.read`` /
   ``adminSession.read`` (user-admin.controller.ts; auth.service.ts ``authenticate``).
@@ -36,6 +40,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,13 +106,13 @@ class StandinSession:
     device_os: str
     app_version: str | None
 
-    def dto(self) -> dict:
+    def dto(self, current_id: str | None = None) -> dict:
         """SessionResponseDto (server/src/dtos/session.dto.ts)."""
         return {
             "id": self.id,
             "createdAt": _iso(self.created_at),
             "updatedAt": _iso(self.updated_at),
-            "current": False,
+            "current": self.id == current_id,
             "deviceType": self.device_type,
             "deviceOS": self.device_os,
             "appVersion": self.app_version,
@@ -127,6 +132,7 @@ class ImmichStandin:
     seen_jti: set[str] = field(default_factory=set)
     logout_tokens: list[dict] = field(default_factory=list)  # claims of accepted tokens
     rejected: list[str] = field(default_factory=list)  # why tokens were refused
+    received: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
     port: int = 0
@@ -326,9 +332,28 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _session(self) -> StandinSession | None:
-        auth = self.headers.get("Authorization", "")
-        token = self.headers.get("x-immich-user-token") or (auth[7:] if auth.lower().startswith("bearer ") else "")
+        query = parse_qs(urlsplit(self.path).query)
+        scheme, _, rest = self.headers.get("Authorization", "").partition(" ")
+        cookies = SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except CookieError:
+            pass
+        token = (
+            self.headers.get("x-immich-user-token")
+            or self.headers.get("x-immich-session-token")
+            or (query.get("sessionKey") or [""])[0]
+            or (rest.split(" ")[0] if scheme.lower() == "bearer" else "")
+            or (cookies["immich_access_token"].value if "immich_access_token" in cookies else "")
+        )
         return self.standin.session_for_token(token) if token else None
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()
+        if ok:
+            with self.standin.lock:
+                self.standin.received.append((self.command, urlsplit(self.path).path))
+        return ok
 
     def _api_key(self, permission: str) -> bool:
         key = self.headers.get("x-api-key")
@@ -347,11 +372,21 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
         standin = self.standin
+        if path == "/api/server/ping":
+            return self._send(200, {"res": "pong"})
         if path == "/api/users/me":
             session = self._session()
             if session is None:
                 return self._error(401, "Invalid user token")
             return self._send(200, standin.users[session.user_id])
+        if path == "/api/sessions":
+            session = self._session()
+            if session is None:
+                return self._error(401, "Invalid user token")
+            with standin.lock:
+                mine = [s for s in standin.sessions.values() if s.user_id == session.user_id]
+                self._send(200, [s.dto(session.id) for s in mine])
+            return None
         if path == "/api/admin/users":
             if self._api_key("adminUser.read"):
                 with standin.lock:

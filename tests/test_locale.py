@@ -59,3 +59,24 @@ def test_every_msgid_in_the_code_is_translated(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert untranslated(tmp_path / "locale/sv/LC_MESSAGES/django.po") == []
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    """The .mo Django reads says what the .po says (a stale .mo shows English to Swedish users)."""
+    import gettext
+
+    with (ROOT / "locale/sv/LC_MESSAGES/django.po").open("rb") as handle:
+        catalog = read_po(handle, locale="sv")
+    with (ROOT / "locale/sv/LC_MESSAGES/django.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for message in catalog:
+        if not message.id or not message.string or message.fuzzy:
+            continue
+        if isinstance(message.id, str):
+            key = message.id if not message.context else f"{message.context}\x04{message.id}"
+            if compiled._catalog.get(key) != message.string:
+                stale.append(message.id)
+        elif compiled._catalog.get((message.id[0], 0)) != message.string[0]:
+            stale.append(message.id[0])
+    assert stale == []

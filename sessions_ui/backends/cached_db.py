@@ -102,6 +102,7 @@ class SessionStore(db.SessionStore):
             self._row, self._entry = None, cached
             return cached[_DATA]
         if cached == TOMBSTONE:
+            self.revoked = True
             return self._unknown()  # revoked: no session, and no database query either
         # A miss (or an entry this version does not know): the database decides.
         return super()._load(key_hash)
@@ -120,7 +121,7 @@ class SessionStore(db.SessionStore):
 
     def record_activity(self) -> bool:
         entry = self._entry
-        if entry is not None and self.session_key is not None:
+        if entry is not None and self.current_key_hash() is not None:
             # Loaded from the cache and untouched since: decide "no news" on the entry.
             client = self.client
             if (
@@ -128,6 +129,9 @@ class SessionStore(db.SessionStore):
             ) and time.time_ns() // 1000 - entry[_LAST] < limits.activity_interval_us():
                 return False
         return super().record_activity()
+
+    def has_row(self) -> bool:
+        return self._entry is not None or self._row is not None
 
     def _row_written(self, key_hash: str) -> None:
         session_cache.invalidate([key_hash])

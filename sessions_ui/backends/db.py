@@ -75,6 +75,11 @@ def is_alive(row: Row, now: datetime) -> bool:
 class SessionStore(SessionBase):
     """One store per request; subclasses that cache rows override the storage hooks."""
 
+    # Set by ``for_key_hash``: a store for a credential we know only the hash of.
+    _key_hash: str | None = None
+    # Set by a load that met a revocation tombstone (the cached store): ended here, recently.
+    revoked = False
+
     def __init__(
         self,
         session_key: str | None = None,
@@ -112,6 +117,27 @@ class SessionStore(SessionBase):
     async def _aget_new_session_key(self) -> str:
         return new_key()
 
+    @classmethod
+    def for_key_hash(
+        cls, key_hash: str, *, client: ClientInfo | None = None, client_kind: str
+    ) -> SessionStore:
+        """A store that loads the row keyed by ``key_hash`` and records its activity, for a
+        credential that is not one of our keys (an Immich token: immich/gate.py). Only
+        ``load`` and ``record_activity`` are meant for it; the kind must match."""
+        store = cls(client=client, client_kind=client_kind, strict_kind=True)
+        store._key_hash = key_hash
+        return store
+
+    def current_key_hash(self) -> str | None:
+        """The hash that keys this store's row: the given one, or the hash of the key."""
+        if self._key_hash is not None:
+            return self._key_hash
+        return hash_key(self.session_key) if self.session_key is not None else None
+
+    def has_row(self) -> bool:
+        """Whether the last load found a live session."""
+        return self.row is not None
+
     @property
     def public_id(self):
         """The session's public UUID, once it is stored; never the key."""
@@ -135,9 +161,10 @@ class SessionStore(SessionBase):
 
     # --- load ----------------------------------------------------------------------------------
     def load(self) -> dict:
-        if self.session_key is None:
+        key_hash = self.current_key_hash()
+        if key_hash is None:
             return {}
-        return self._load(hash_key(self.session_key))
+        return self._load(key_hash)
 
     def _load(self, key_hash: str) -> dict:
         """The data of the live session behind ``key_hash`` (the cached store reads its cache
@@ -155,6 +182,7 @@ class SessionStore(SessionBase):
     def _unknown(self) -> dict:
         """No usable session behind the key: the request goes on without one."""
         self._session_key = None
+        self._key_hash = None
         self.row = None
         return {}
 
@@ -235,7 +263,8 @@ class SessionStore(SessionBase):
         the activity interval. Returns whether a write happened.
         """
         row = self.row
-        if row is None or self.session_key is None:
+        key_hash = self.current_key_hash()
+        if row is None or key_hash is None:
             return False
         now = timezone.now()
         changes = self._client_changes()
@@ -246,7 +275,6 @@ class SessionStore(SessionBase):
             "expire_date": expiry(row.client, row.created_at, now),
             **changes,
         }
-        key_hash = hash_key(self.session_key)
         # A session revoked meanwhile matches nothing here and stays gone.
         target = Session.objects.filter(key_hash=key_hash)
         if not changes:
@@ -273,14 +301,10 @@ class SessionStore(SessionBase):
         while True:
             key = self._get_new_session_key()
             try:
-                with transaction.atomic():
-                    updated = Session.objects.filter(key_hash=old_hash).update(
-                        key_hash=hash_key(key)
-                    )
+                updated = self.rekey(old_hash, hash_key(key))
             except IntegrityError:
                 continue
             break
-        self.forget([old_hash])
         if not updated:
             # Revoked meanwhile: do not bring it back, start a fresh session instead.
             self.row = None
@@ -289,6 +313,16 @@ class SessionStore(SessionBase):
             return
         self._session_key = key
         self.modified = True
+
+    @classmethod
+    def rekey(cls, old_hash: str, new_hash: str) -> bool:
+        """Key the row behind ``old_hash`` by ``new_hash`` instead: same row, client metadata and
+        public id; the old key is dead the moment this returns. False if there was no such row
+        (revoked meanwhile); ``IntegrityError`` if ``new_hash`` already keys another row."""
+        with transaction.atomic():
+            updated = Session.objects.filter(key_hash=old_hash).update(key_hash=new_hash)
+        cls.forget([old_hash])
+        return bool(updated)
 
     def delete(self, session_key: str | None = None) -> None:
         if session_key is None:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from immich.backchannel import requeue_stale
+from immich.gate import prune_ended
 from immich.sync import enabled, sync_user, users_due
 
 
@@ -11,9 +12,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         requeued = requeue_stale()
+        pruned = prune_ended()
         synced = 0
         if enabled():
             for user in users_due():
                 sync_user(user)
                 synced += 1
-        self.stdout.write(f"synced {synced} users, re-enqueued {requeued} deliveries")
+        self.stdout.write(
+            f"synced {synced} users, re-enqueued {requeued} deliveries, "
+            f"forgot {pruned} ended sessions"
+        )
