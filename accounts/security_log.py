@@ -135,9 +135,11 @@ def record_sessions_ended(
     user, ended: list[EndedSession], reason: str, by_session: object | None = None
 ) -> list[SecurityEvent]:
     """The security log's side of ``sessions_ui.signals.sessions_ended`` (see module doc)."""
-    if not ended:
-        return []
     reason = Reason(reason)
+    if not ended or reason == Reason.EXPIRED:
+        # A session that ran out of time is nothing the person or anyone else did: the log
+        # keeps its sign-in, and Enhetsaktivitet simply no longer lists it.
+        return []
     acting = _acting_session(by_session)
     by = {"by_session": str(by_session) if by_session else None}
     if acting is not None:

@@ -26,12 +26,15 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta
 
+import jwt
 from allauth.core.internal import jwkkit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from accounts.models import EventKind
+from accounts.security_log import record_event
 from immich.clients import subject
 from immich.models import LogoutDelivery
 from immich.provider import BACKCHANNEL_EVENT, ImmichOIDCAdapter
@@ -45,8 +48,6 @@ LOGOUT_TOKEN_LIFETIME = 60
 
 def logout_token(sid: uuid.UUID | str, sub: str, *, now: float | None = None) -> str:
     """A signed logout token for one session (Back-Channel Logout 1.0, section 2.4)."""
-    import jwt
-
     issued = int(now if now is not None else time.time())
     claims = {
         "iss": settings.OIDC_ISSUER,
@@ -70,12 +71,14 @@ def logout_endpoint() -> str:
 
 def queue_logouts(ended) -> list[LogoutDelivery]:
     """Outbox rows for the ended Immich sessions among ``ended``; delivered after the commit."""
+    if not settings.IMMICH_URL:
+        return []
     rows = [
         LogoutDelivery(sid=s.public_id, sub=subject(s.user_id), user_id=s.user_id)
         for s in ended
         if s.client == ClientKind.IMMICH and s.user_id is not None
     ]
-    if not rows or not settings.IMMICH_URL:
+    if not rows:
         return []
     rows = LogoutDelivery.objects.bulk_create(rows)
     ids = [row.pk for row in rows]
@@ -138,9 +141,6 @@ def _log_failure(delivery: LogoutDelivery) -> None:
     )
     if delivery.user_id is None:
         return
-    from accounts.models import EventKind
-    from accounts.security_log import record_event
-
     record_event(
         EventKind.APP_SIGN_OUT_FAILED,
         user=delivery.user_id,

@@ -24,7 +24,6 @@ configuration we ship and test is ``deploy/nginx/immich-gate.conf``; docs/immich
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import threading
@@ -41,8 +40,10 @@ from django.utils import timezone
 from immich import api
 from immich.credentials import Kind, is_token_shaped, original_query, read_credential
 from immich.models import Authorization, EndedImmichSession
+from immich.sync import sync_user
 from sessions_ui.client import ClientInfo, client_from_request
-from sessions_ui.models import ClientKind
+from sessions_ui.keys import hash_key as token_hash  # SHA-256, as Immich keeps it too
+from sessions_ui.models import ClientKind, Session
 from sessions_ui.revocation import session_store_class
 from sessions_ui.signin import bind_credential
 
@@ -61,11 +62,6 @@ PENDING_SECONDS, FOREIGN_SECONDS = 30, 60
 # Unseen tokens mapped at the same time per process; beyond it they simply pass unmapped
 # (and are mapped at a later request), so a flood of made-up tokens cannot queue work.
 MAX_MAPPINGS = 32
-
-
-def token_hash(token: str) -> str:
-    """SHA-256 of the token, as Immich stores it (crypto repository ``hashSha256``)."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _answer(status: int) -> HttpResponse:
@@ -110,9 +106,8 @@ def gate(request) -> int:
 
 def check_token(token: str, client: ClientInfo) -> int:
     key_hash = token_hash(token)
-    store = session_store_class().for_key_hash(key_hash, client=client, client_kind=ClientKind.IMMICH)
     try:
-        store.load()
+        store = _load(key_hash, client)
     except DatabaseError:
         logger.warning("Immich gate: database unavailable, request refused (503)")
         return UNAVAILABLE
@@ -125,6 +120,13 @@ def check_token(token: str, client: ClientInfo) -> int:
     if store.revoked:
         return REFUSED
     return _unseen(token, key_hash, client)
+
+
+def _load(key_hash: str, client: ClientInfo | None):
+    """The session store of the Immich session row keyed by ``key_hash``, loaded."""
+    store = session_store_class().for_key_hash(key_hash, client=client, client_kind=ClientKind.IMMICH)
+    store.load()
+    return store
 
 
 # --- tokens without a row --------------------------------------------------------------------------
@@ -215,8 +217,6 @@ def map_token(token: str, client: ClientInfo | None = None) -> str:
     """Tie an Immich token to its session row, once; returns what became of it:
     ``bound``, ``refused`` (Immich does not know it, or its session ended here), ``foreign``
     (an Immich session that is not one of our rows) or ``unavailable`` (try again later)."""
-    from immich.sync import sync_user  # sync imports linking and the admin API
-
     key_hash = token_hash(token)
     try:
         immich_session_id, oauth_id = api.token_session(token)
@@ -242,6 +242,11 @@ def map_token(token: str, client: ClientInfo | None = None) -> str:
     if auth is None or auth.session_public_id is None or (auth.token_hash not in (None, key_hash)):
         _set_marker(key_hash, FOREIGN, FOREIGN_SECONDS)
         return "foreign"
+    if not Session.objects.active().filter(public_id=auth.session_public_id).exists():
+        # Its row ran out of time (idle timeout or lifetime) and awaits ``clearsessions``,
+        # which tells Immich: ended here already, so refused here already.
+        _set_marker(key_hash, DEAD, _dead_seconds())
+        return "refused"
     if not bind_credential(auth.session_public_id, key_hash):
         _set_marker(key_hash, FOREIGN, FOREIGN_SECONDS)
         return "foreign"
@@ -251,8 +256,7 @@ def map_token(token: str, client: ClientInfo | None = None) -> str:
         pass
     _cache().delete(MARKER_PREFIX + key_hash)
     if client is not None:  # the request that brought the token: its IP, place, activity
-        store = session_store_class().for_key_hash(key_hash, client=client, client_kind=ClientKind.IMMICH)
-        store.load()
+        store = _load(key_hash, client)
         if store.has_row():
             store.record_activity()
     return "bound"

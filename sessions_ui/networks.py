@@ -61,4 +61,5 @@ def is_hosting_network(asn: int | None) -> bool:
     """Whether ``asn`` belongs to a hosting or VPN operator (built-in list + settings)."""
     if not asn:
         return False
-    return asn in HOSTING_ASNS or asn in set(getattr(settings, "RISK_HOSTING_ASNS", ()))
+    # Read for every sign-in of the history a page assesses: membership tests only, no copies.
+    return asn in HOSTING_ASNS or asn in getattr(settings, "RISK_HOSTING_ASNS", ())

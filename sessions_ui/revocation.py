@@ -12,11 +12,13 @@ import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
 from sessions_ui.signals import sessions_ended
@@ -39,6 +41,7 @@ class Reason(enum.StrEnum):
     STAFF = "staff"  # support, in the admin
     PASSWORD = "password"  # password change or reset
     SIGN_OUT = "sign_out"  # the session signed itself out
+    EXPIRED = "expired"  # idle timeout or absolute lifetime passed (``clearsessions``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,9 @@ def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
     return [EndedSession(**row) for row in rows]
 
 
-def _uuid_param(value: uuid.UUID) -> Any:
-    return Session._meta.get_field("public_id").get_db_prep_value(value, connection)
+def _db_value(field: str, value: Any) -> Any:
+    """``value`` as the database takes it for the session column ``field``."""
+    return Session._meta.get_field(field).get_db_prep_value(value, connection)
 
 
 def parse_public_id(value: object) -> uuid.UUID:
@@ -99,7 +103,7 @@ def revoke_session(
     ``by_session`` is the public id of the session the user acted from, for the log.
     """
     pid = parse_public_id(public_id)
-    ended = _delete_returning('"user_id" = %s AND "public_id" = %s', [user.pk, _uuid_param(pid)])
+    ended = _delete_returning('"user_id" = %s AND "public_id" = %s', [user.pk, _db_value("public_id", pid)])
     if not ended:
         raise SessionNotFound(pid)
     _record(user, ended, reason, by_session)
@@ -115,7 +119,7 @@ def revoke_other_sessions(
     else:
         pid = parse_public_id(keep_public_id)
         ended = _delete_returning(
-            '"user_id" = %s AND "public_id" <> %s', [user.pk, _uuid_param(pid)]
+            '"user_id" = %s AND "public_id" <> %s', [user.pk, _db_value("public_id", pid)]
         )
     _record(user, ended, reason, keep_public_id)
     return ended
@@ -131,6 +135,18 @@ def revoke_sessions_by_id(
     placeholders = ", ".join(["%s"] * len(ids))
     ended = _delete_returning(f'"id" IN ({placeholders})', ids)
     _record(None, ended, reason)
+    return ended
+
+
+def revoke_expired_sessions(now: datetime | None = None) -> list[EndedSession]:
+    """End every session whose idle timeout or absolute lifetime has passed (``clearsessions``).
+
+    Expired rows were never served (every load filters on ``expire_date``); ending them
+    through here rather than a plain delete tells the listeners too, so a session that lives
+    on in another system (an Immich session) ends there when it ends here.
+    """
+    ended = _delete_returning('"expire_date" < %s', [_db_value("expire_date", now or timezone.now())])
+    _record(None, ended, Reason.EXPIRED)
     return ended
 
 

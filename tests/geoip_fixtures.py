@@ -57,19 +57,35 @@ DEFAULT_NETWORKS: Mapping[str, dict[str, Any]] = {
 }
 
 
-def write_city_db(path: Path, networks: Mapping[str, dict[str, Any]] | None = None) -> Path:
-    """Write a GeoIP2-City ``.mmdb`` with ``networks`` (CIDR → record) to ``path``."""
+def asn_record(number: int, organisation: str) -> dict[str, Any]:
+    """A record as GeoLite2-ASN / DB-IP ASN Lite store it."""
+    return {"autonomous_system_number": number, "autonomous_system_organization": organisation}
+
+
+def write_mmdb(
+    path: Path,
+    networks: Mapping[str, dict[str, Any]],
+    *,
+    database_type: str = "GeoIP2-City",
+    description: str = "PixelUnion test database",
+) -> Path:
+    """Write a MaxMind-format ``.mmdb`` with ``networks`` (CIDR → record) to ``path``."""
     writer = MMDBWriter(
         ip_version=6,
         ipv4_compatible=True,
-        database_type="GeoIP2-City",
+        database_type=database_type,
         languages=["en"],
-        description="PixelUnion test database",
+        description=description,
     )
-    for cidr, record in (DEFAULT_NETWORKS if networks is None else networks).items():
+    for cidr, record in networks.items():
         writer.insert_network(IPSet([cidr]), record)
     writer.to_db_file(str(path))
     return path
+
+
+def write_city_db(path: Path, networks: Mapping[str, dict[str, Any]] | None = None) -> Path:
+    """Write a GeoIP2-City ``.mmdb`` with ``networks`` (CIDR → record) to ``path``."""
+    return write_mmdb(path, DEFAULT_NETWORKS if networks is None else networks)
 
 
 def replace_file(path: Path, networks: Mapping[str, dict[str, Any]]) -> Path:

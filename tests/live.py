@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -173,6 +174,35 @@ class HttpClient:
         return reply
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: float = 10) -> None:
+    """Until ``process`` (a server we started) listens on ``port``; fails if it exits first."""
+    deadline = time.monotonic() + seconds
+    while not listening(port):
+        if process.poll() is not None:
+            said = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            raise AssertionError(f"{what} exited: {said}")
+        assert time.monotonic() < deadline, f"{what} did not start"
+        time.sleep(0.05)
+
+
+def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 10) -> None:
+    """Ask ``process`` to stop with ``sig``; kill it if it has not within ``grace`` seconds."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 def wait_until_healthy(port: int, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -242,12 +272,7 @@ def gunicorn(env: dict[str, str], log_dir: Path) -> Iterator[Server]:
         yield Server(port, process, log)
     finally:
         # SIGINT: gunicorn's quick shutdown (SIGTERM waits for idle workers to notice).
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, signal.SIGINT, grace=20)
 
 
 # --- databases ------------------------------------------------------------------------------------

@@ -13,14 +13,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.cache_support import free_port
-from tests.live import ROOT, skip_or_fail
+from tests.live import ROOT, skip_or_fail, stop_process, wait_for_port
 
 SHIPPED = ROOT / "deploy" / "nginx" / "immich-gate.conf"
 SECRET_INCLUDE = "/etc/nginx/immich-gate-secret.conf"
@@ -116,28 +115,9 @@ def nginx_gate(
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        _wait_for(port, process)
+        wait_for_port(port, process, "nginx")
         yield Nginx(port, folder, process)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGQUIT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, signal.SIGQUIT)  # nginx's graceful shutdown
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def _wait_for(port: int, process: subprocess.Popen) -> None:
-    import socket
-
-    deadline = time.monotonic() + 10
-    while True:
-        assert process.poll() is None, f"nginx exited: {process.stderr.read().decode()[-2000:]}"
-        with socket.socket() as sock:
-            sock.settimeout(0.2)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert time.monotonic() < deadline, "nginx did not start"
-        time.sleep(0.05)

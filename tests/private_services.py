@@ -12,14 +12,12 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from tests.cache_support import free_port
-from tests.live import skip_or_fail
+from tests.live import listening, skip_or_fail, stop_process, wait_for_port
 
 
 def _pg_bin(tool: str) -> str:
@@ -30,12 +28,6 @@ def _pg_bin(tool: str) -> str:
     if path is None:
         skip_or_fail(f"PostgreSQL's {tool} not found (apt-get install postgresql)")
     return path  # type: ignore[return-value]
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 class PrivatePostgres:
@@ -81,7 +73,7 @@ class PrivatePostgres:
         self._run([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop"])
 
     def running(self) -> bool:
-        return (self.data / "postmaster.pid").exists() and _listening(self.port)
+        return (self.data / "postmaster.pid").exists() and listening(self.port)
 
     def destroy(self) -> None:
         if (self.data / "postmaster.pid").exists():
@@ -112,20 +104,11 @@ class PrivateRedis:
              "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while not _listening(self.port):
-            assert self.process.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+        wait_for_port(self.port, self.process, "redis-server")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process(self.process)
         self.process = None
 
     def freeze(self) -> None:

@@ -1,4 +1,4 @@
-"""The three allauth internals the product relies on, checked against the installed allauth.
+"""The allauth internals the product relies on, checked against the installed allauth.
 
 allauth offers no public way to do these (its own flows use them), so ``pyproject.toml`` pins
 the floor to the version these tests passed on (65.22.1). If an upgrade renames or reshapes one
@@ -11,6 +11,11 @@ of them, these tests fail with a message that names it, rather than a sign-in br
   sign-ins" history lives, for the API's ``Retry-After`` (``api.signin.retry_after``).
 * the login-attempt key of ``DefaultAccountAdapter._get_login_attempts_cache_key``, so the web
   form and the API count failures against one budget (``api.signin.login_attempts_key``).
+* ``allauth.idp.oidc.internal.oauthlib.utils.get_validator_context().grant_id``: the grant
+  being redeemed at the token endpoint, which ``populate_id_token`` is not given
+  (``immich.signin``: the ``sid`` of the Immich session).
+* ``allauth.core.internal.jwkkit.load_jwk_from_pem``: the provider's signing key as a JWK
+  (``kid``) and a private key, to sign back-channel logout tokens (``immich.backchannel``).
 """
 
 from __future__ import annotations
@@ -80,3 +85,25 @@ def test_the_api_counts_failures_under_the_login_forms_key(request_with_session)
         request_with_session, email="Someone@Example.com"
     )
     assert login_attempts_key(request_with_session, "Someone@Example.com") == form_key
+
+
+def test_the_validator_context_carries_the_grant_being_redeemed(rf):
+    from allauth.core import context
+    from allauth.idp.oidc.internal.oauthlib.utils import get_validator_context
+
+    with context.request_context(rf.post("/identity/o/api/token")):
+        ctx = get_validator_context()
+        assert ctx.grant_id is None, "allauth's validator context lost its grant_id"
+        ctx.grant_id = "grant-1"
+        assert get_validator_context().grant_id == "grant-1", "the context is not per request"
+
+
+def test_the_signing_key_loads_as_a_jwk_and_a_private_key():
+    from allauth.core.internal import jwkkit
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from immich.provider import ImmichOIDCAdapter
+
+    jwk, private_key = jwkkit.load_jwk_from_pem(ImmichOIDCAdapter().get_signing_key().pem)
+    assert jwk["kty"] == "RSA" and jwk["kid"]
+    assert isinstance(private_key, rsa.RSAPrivateKey)

@@ -5,12 +5,15 @@ sessions refused at once; and all of it behind Debian's nginx with the shipped c
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from immich.credentials import Kind, read_credential
 from immich.gate import GATE_PATH, map_token, token_hash
@@ -19,7 +22,7 @@ from sessions_ui.models import ClientKind, Session
 from tests import agents
 from tests.cache_support import CountingConnection, session_writes
 from tests.conftest import sign_in
-from tests.immich_support import ANDROID_APP, immich_sign_in
+from tests.immich_support import ANDROID_APP, immich_sign_in, run_worker
 
 SECRET = "gate-secret-for-the-tests-0123456789"
 TOKEN = "q2W8rT5yU1iO9pA3sD6fG4hJ7kL0zX2cV5bN8mQ1wE3"  # Immich's shape: 43 base64 characters
@@ -170,6 +173,18 @@ class TestTokens:
         browser.post(f"/account/security/devices/{row.public_id}/sign-out/")
         assert immich.accepts(token), "the back-channel logout has not been delivered"
         assert ask(app_headers(token)).status_code == 401
+        assert EndedImmichSession.objects.filter(token_hash=token_hash(token)).exists()
+
+    def test_run_out_of_time_refused_then_ended_in_immich(self, immich, user, gate_on):
+        token = immich_app_token(immich, user)
+        assert map_token(token) == "bound"
+        row = Session.objects.get(user=user, client=ClientKind.IMMICH)
+        Session.objects.filter(pk=row.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+        assert map_token(token) == "refused"
+        assert ask(app_headers(token)).status_code == 401
+        call_command("clearsessions")
+        run_worker()
+        assert not immich.accepts(token), "clearsessions did not end the Immich session"
         assert EndedImmichSession.objects.filter(token_hash=token_hash(token)).exists()
 
 

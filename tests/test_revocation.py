@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accounts.models import SecurityEvent
 from sessions_ui.backends import cached_db, db
 from sessions_ui.backends.session_cache import TOMBSTONE, cache_key
 from sessions_ui.client import ClientInfo
@@ -20,6 +24,7 @@ from sessions_ui.revocation import (
     Reason,
     SessionNotFound,
     parse_public_id,
+    revoke_expired_sessions,
     revoke_other_sessions,
     revoke_session,
     revoke_sessions_by_id,
@@ -285,6 +290,36 @@ class TestRevokeSessionsById:
         assert sent == []
 
 
+class TestRevokeExpiredSessions:
+    def test_ends_only_what_ran_out_of_time_and_says_so(self, user, other_user, sent):
+        kept = start_session(user, LAPTOP)
+        late = [start_session(user, IPHONE), start_session(other_user, PIXEL)]
+        Session.objects.filter(public_id__in=[s.public_id for s in late]).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+        ended = revoke_expired_sessions()
+        assert {e.public_id for e in ended} == {s.public_id for s in late}
+        assert public_ids(user) == {kept.public_id} and public_ids(other_user) == set()
+        [call] = sent
+        assert (call["user"], call["reason"], call["ended"]) == (None, Reason.EXPIRED, ended)
+
+    def test_nothing_expired_sends_nothing(self, user, sent):
+        start_session(user, LAPTOP)
+        assert revoke_expired_sessions() == []
+        assert sent == []
+
+    def test_clearsessions_goes_through_it_and_leaves_the_log_alone(self, user, sent):
+        store = start_session(user, LAPTOP)
+        Session.objects.filter(public_id=store.public_id).update(
+            expire_date=timezone.now() - timedelta(seconds=1)
+        )
+        events = SecurityEvent.objects.filter(user=user).count()
+        call_command("clearsessions")
+        assert public_ids(user) == set()
+        assert [call["reason"] for call in sent] == [Reason.EXPIRED]
+        assert SecurityEvent.objects.filter(user=user).count() == events
+
+
 class TestReason:
     @pytest.mark.parametrize(
         ("reason", "stored"),
@@ -294,6 +329,7 @@ class TestReason:
             (Reason.STAFF, "staff"),
             (Reason.PASSWORD, "password"),
             (Reason.SIGN_OUT, "sign_out"),
+            (Reason.EXPIRED, "expired"),
         ],
     )
     def test_the_words_the_security_log_keeps(self, reason, stored):

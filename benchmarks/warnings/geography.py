@@ -14,8 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
+from tests.geoip_fixtures import asn_record, city_record, write_mmdb
 
 
 @dataclass(frozen=True)
@@ -192,40 +191,20 @@ class AddressBook:
         return f"{45 + index // 256}.{index % 256}.{(host // 250) % 250}.{1 + host % 250}"
 
     def write(self, folder: Path) -> tuple[Path, Path]:
-        city = MMDBWriter(
-            ip_version=6,
-            ipv4_compatible=True,
-            database_type="GeoIP2-City",
-            languages=["en"],
-            description="warnings-eval world",
-        )
-        asn = MMDBWriter(
-            ip_version=6,
-            ipv4_compatible=True,
-            database_type="GeoLite2-ASN",
-            languages=["en"],
-            description="warnings-eval networks",
-        )
+        cities, networks = {}, {}
         for index, place, network in self.blocks.values():
             cidr = f"{45 + index // 256}.{index % 256}.0.0/16"
-            record = {
-                "country": {"iso_code": place.country, "names": {"en": place.country}},
-                "city": {"names": {"en": place.city}},
-                "location": {
-                    "time_zone": place.time_zone,
-                    "latitude": place.latitude,
-                    "longitude": place.longitude,
-                },
-            }
-            city.insert_network(IPSet([cidr]), record)
-            asn.insert_network(
-                IPSet([cidr]),
-                {
-                    "autonomous_system_number": network.asn,
-                    "autonomous_system_organization": network.organisation,
-                },
+            cities[cidr] = city_record(
+                place.country, place.city, place.time_zone, place.latitude, place.longitude
             )
-        city_path, asn_path = folder / "world-city.mmdb", folder / "world-asn.mmdb"
-        city.to_db_file(str(city_path))
-        asn.to_db_file(str(asn_path))
+            networks[cidr] = asn_record(network.asn, network.organisation)
+        city_path = write_mmdb(
+            folder / "world-city.mmdb", cities, description="warnings-eval world"
+        )
+        asn_path = write_mmdb(
+            folder / "world-asn.mmdb",
+            networks,
+            database_type="GeoLite2-ASN",
+            description="warnings-eval networks",
+        )
         return city_path, asn_path

@@ -29,6 +29,7 @@ from sessions_ui.backends.row_query import fetch_row
 from sessions_ui.client import ClientInfo
 from sessions_ui.keys import hash_key, is_valid_key, new_key
 from sessions_ui.models import ClientKind, Session
+from sessions_ui.revocation import revoke_expired_sessions
 from sessions_ui.tracking import client_fields
 
 # Columns the store keeps in memory (and in the cache) for the loaded session.
@@ -339,7 +340,8 @@ class SessionStore(SessionBase):
 
     @classmethod
     def clear_expired(cls) -> None:
-        Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        # Through revocation, so listeners hear of it (an Immich session ends with its row).
+        revoke_expired_sessions()
 
     # --- async twins: the very same code, so both paths store user, IP and UA alike ----------
     async def aload(self) -> dict:

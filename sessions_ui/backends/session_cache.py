@@ -147,7 +147,7 @@ def _pay_debts() -> bool:
 def _usable() -> bool:
     """Whether to talk to the cache at all right now (settling old debts first)."""
     health = _health
-    if health.down_until and not health.may_try():
+    if not health.may_try():
         return False
     if health.pending:
         return _pay_debts()
