@@ -31,6 +31,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -154,6 +159,9 @@ SESSION_CACHE_ALIAS = "sessions" if REDIS_URL else "default"
 SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 300)
 # After a cache error the store reads from the database for this many seconds before retrying.
 SESSION_CACHE_RETRY_AFTER = env_int("SESSION_CACHE_RETRY_AFTER", 5)
+# With the cache: how often each process reads the keys revoked since its last look (seconds;
+# sessions_ui/revoked_keys.py). A sign-out holds on every app server at most this much later.
+SESSION_REVOCATION_CHECK_INTERVAL = env_float("SESSION_REVOCATION_CHECK_INTERVAL", 0.5)
 # Idle timeout and absolute lifetime, enforced on the server (see README, "Sessions").
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 14 * 24 * 3600)
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 90 * 24 * 3600)

@@ -77,10 +77,23 @@ def app(user):
 
 
 @pytest.fixture(autouse=True)
+def _revocation_checks_once_per_test(settings):
+    """Each process reads newly revoked keys every SESSION_REVOCATION_CHECK_INTERVAL (0.5 s):
+    in a test that would make query counts depend on how long the test took. Here the first
+    cached load reads them and the next read is an hour away; tests of the check set it."""
+    settings.SESSION_REVOCATION_CHECK_INTERVAL = 3600
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters and cached rows live in the cache: every test starts with none."""
+    """Rate-limit counters and cached rows live in the cache: every test starts with none, and
+    with no revoked keys read from an earlier test's (rolled back) database."""
     from django.core.cache import caches
+
+    from sessions_ui import revoked_keys
 
     for cache in caches.all():
         cache.clear()
+    revoked_keys.reset()
     yield
+    revoked_keys.reset()

@@ -160,6 +160,11 @@ class SessionStore(SessionBase):
     def forget(cls, key_hashes: Iterable[str]) -> None:
         """Called after rows were deleted; the cached store drops its copies."""
 
+    @classmethod
+    def remember_revoked(cls, key_hashes: Iterable[str]) -> None:
+        """Called inside the transaction that deletes (or rekeys) rows; the cached store
+        records them durably, so no process serves them from the cache afterwards."""
+
     # --- load ----------------------------------------------------------------------------------
     def load(self) -> dict:
         key_hash = self.current_key_hash()
@@ -322,6 +327,8 @@ class SessionStore(SessionBase):
         (revoked meanwhile); ``IntegrityError`` if ``new_hash`` already keys another row."""
         with transaction.atomic():
             updated = Session.objects.filter(key_hash=old_hash).update(key_hash=new_hash)
+            if updated:
+                cls.remember_revoked([old_hash])
         cls.forget([old_hash])
         return bool(updated)
 
@@ -333,7 +340,10 @@ class SessionStore(SessionBase):
         if not is_valid_key(session_key):
             return
         key_hash = hash_key(session_key)
-        Session.objects.filter(key_hash=key_hash).delete()
+        with transaction.atomic():
+            deleted, _ = Session.objects.filter(key_hash=key_hash).delete()
+            if deleted:
+                self.remember_revoked([key_hash])
         self.forget([key_hash])
         if session_key == self.session_key:
             self.row = None
