@@ -85,7 +85,20 @@ def _revocation_checks_once_per_test(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _local_default_cache_in_process(settings):
+    """Without Redis the default cache is the database's (shared by every worker: allauth's
+    rate limits, tests/test_rate_limits.py runs it across two gunicorn workers). In this
+    process a test's counters must end with the test, transactional ones included, and the
+    query counts of pages stay those of the page: a local cache here."""
+    if settings.CACHES["default"]["BACKEND"].endswith("db.DatabaseCache"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(_local_default_cache_in_process):
     """Rate-limit counters and cached rows live in the cache: every test starts with none, and
     with no revoked keys read from an earlier test's (rolled back) database."""
     from django.core.cache import caches
