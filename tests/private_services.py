@@ -162,3 +162,61 @@ class PrivateRedis:
         self.stop()
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrivateSentinel:
+    """Debian's ``redis-sentinel`` watching a primary of the test's own (quorum 1, down after
+    ``down_after_ms``), on a spare port; its config lives in a folder of its own, since a
+    sentinel rewrites it as it learns."""
+
+    def __init__(self, primary_port: int, *, name: str = "pu", down_after_ms: int = 1000) -> None:
+        self.binary = shutil.which("redis-sentinel")
+        if self.binary is None:
+            skip_or_fail("redis-sentinel not found (apt-get install redis-sentinel)")
+        self.name = name
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="pu-private-sentinel-"))
+        self.config = self.folder / "sentinel.conf"
+        self.config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndaemonize no\ndir {self.folder}\n"
+            f"sentinel monitor {name} 127.0.0.1 {primary_port} 1\n"
+            f"sentinel down-after-milliseconds {name} {down_after_ms}\n"
+            f"sentinel failover-timeout {name} 10000\n"
+            f"sentinel parallel-syncs {name} 1\n"
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(self.port, self.process, "redis-sentinel")
+
+    def primary(self) -> tuple[str, int] | None:
+        """The primary the sentinel names now."""
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=2, decode_responses=True)
+        try:
+            found = client.sentinel_get_master_addr_by_name(self.name)
+        finally:
+            client.close()
+        return (found[0], int(found[1])) if found else None
+
+    def destroy(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+        self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def replication_is_up(port: int) -> bool:
+    """A replica's link to its primary is up and the first sync is done."""
+    import redis
+
+    client = redis.Redis(port=port, socket_timeout=2)
+    try:
+        info = client.info("replication")
+    finally:
+        client.close()
+    return info.get("master_link_status") == "up" and not info.get("master_sync_in_progress")

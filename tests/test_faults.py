@@ -668,3 +668,86 @@ def test_redis_hung_during_a_revocation_never_brings_the_session_back(
     report(request, "Redis hung during a revocation", {"attempts": attempts,
                                                         "served_after_sign_out_s": served})
     assert [s for s in served if s[2] > GRACE] == [], served
+
+
+# --- Redis Sentinel -----------------------------------------------------------------------------
+def until(predicate, seconds: float, what: str) -> float:
+    """Wait for a state of the services (a bound on waiting, never a timing assertion)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            if predicate():
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_sentinel_promotes_the_replica_mid_load_and_a_sign_out_just_before_holds(
+    request, private_database, tmp_path
+):
+    """A primary, a replica and Debian's redis-sentinel; the app finds the primary through the
+    sentinel (REDIS_SENTINELS). The primary is killed under load right after a sign-out (whose
+    tombstones may not have reached the replica): the sentinel promotes the replica, every page
+    keeps working (from the database meanwhile), and the signed-out browser and app stay out."""
+    import redis
+
+    from tests.private_services import PrivateSentinel, replication_is_up
+
+    dsn = private_database
+    primary = PrivateRedis()
+    replica = None
+    sentinel = None
+    primary.start()
+    try:
+        replica = PrivateRedis(extra=["--replicaof", "127.0.0.1", str(primary.port)])
+        replica.start()
+        until(lambda: replication_is_up(replica.port), 15, "the replica synced")
+        sentinel = PrivateSentinel(primary.port)
+        sentinel.start()
+        watcher = redis.Redis(port=sentinel.port, socket_timeout=2)
+        until(lambda: watcher.sentinel_slaves(sentinel.name), 15, "the sentinel saw the replica")
+        env = server_env(dsn, REDIS_URL=f"redis://{sentinel.name}/0", WEB_CONCURRENCY=WORKERS,
+                         REDIS_SENTINELS=f"127.0.0.1:{sentinel.port}", SESSION_CACHE_RETRY_AFTER="1")
+        with gunicorn(env, tmp_path) as server:
+            owner = server.client(source_ip="127.0.8.1")
+            owner.sign_in(ACCOUNT)
+            readers = [server.client(source_ip=f"127.0.8.{n}") for n in (2, 3)]
+            for reader in readers:
+                reader.sign_in(ACCOUNT)
+            browser, app = signed_in_victims(server, number=40)
+            assert redis.Redis(port=primary.port).keys("pu-s:*"), "sessions are not in Redis"
+            with Traffic([(readers[0], HUB), (readers[1], DEVICES)]) as traffic:
+                time.sleep(0.5)
+                ended = sign_out(owner, dsn, browser, app)
+                primary.process.kill()  # the primary dies mid-load, right after the sign-out
+                primary.process.wait()
+                promoted = until(lambda: sentinel.primary() == ("127.0.0.1", replica.port),
+                                 30, "the sentinel promoted the replica")
+                served = served_after(ended, browser, app)
+                newcomer = server.client(user_agent=agents.FIREFOX_LINUX, source_ip="127.0.8.9")
+                _page, signed_in = newcomer.sign_in(ACCOUNT)
+                assert signed_in.status == 302 and not signed_in.to_login()
+                assert newcomer.request("GET", HUB).status == 200
+            # Back on Redis, the promoted one: the health check says so and entries land there.
+            until(lambda: server.client().request("GET", "/healthz").status == 200, 15,
+                  "the app uses the new primary")
+            for _ in range(3):
+                assert newcomer.request("GET", HUB).status == 200
+            assert redis.Redis(port=replica.port).keys("pu-s:*")
+            assert owner.request("GET", DEVICES).status == 200
+        statuses = Counter(status for _s, _f, status, _p in traffic.records)
+    finally:
+        if sentinel is not None:
+            sentinel.destroy()
+        if replica is not None:
+            replica.stop()
+        primary.stop()
+    report(request, "Sentinel failover mid-load", {
+        "requests": len(traffic.records), "status": dict(statuses),
+        "promoted_after_s": round(promoted, 2), "served_after_sign_out_s": served})
+    assert set(statuses) == {200}, statuses
+    assert late(served) == [], served
