@@ -126,7 +126,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # to whichever server is the primary now. Only the primary is used (never a replica): a replica
 # lags, and a session just saved or ended must not be read back old from it.
 REDIS_SENTINELS = [
-    (host, int(port)) for host, _, port in (item.rpartition(":") for item in env_list("REDIS_SENTINELS"))
+    (host.strip("[]"), int(port))  # "[::1]:26379" too
+    for host, _, port in (item.rpartition(":") for item in env_list("REDIS_SENTINELS"))
 ]
 
 
