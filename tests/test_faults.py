@@ -428,11 +428,12 @@ def test_geoip_file_swapped_under_load(request, private_database, tmp_path):
             turn = 0
             while not stop.is_set():
                 turn += 1
-                # A device of its own each time (allauth allows 30 sign-ins a minute per
-                # address), forwarding an address the GeoIP file knows.
+                # A device of its own each time, forwarding an address the GeoIP file knows, a
+                # different one each turn: allauth allows 30 sign-ins a minute per address, and
+                # the counters are shared by both workers (the database cache, no Redis here).
                 client = server.client(
                     source_ip=f"127.0.{3 + turn % 200}.{n}",
-                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n + 4 * (turn % 60)}"},
                 )
                 page, reply = client.sign_in(ACCOUNT)
                 outcome[f"sign-in {page.status}/{reply.status}"] += 1
