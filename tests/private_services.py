@@ -100,6 +100,8 @@ class PrivateRedis:
         self.persist = persist
         self.extra = list(extra or [])
         self.folder = Path(tempfile.mkdtemp(prefix="pu-private-redis-")) if persist else None
+        # Where a replica's full sync writes its RDB (even with --save ""): never the checkout.
+        self.scratch = self.folder or Path(tempfile.mkdtemp(prefix="pu-private-redis-"))
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -107,8 +109,7 @@ class PrivateRedis:
     def argv(self) -> list[str]:
         argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
-        if self.folder is not None:
-            argv += ["--dir", str(self.folder), "--dbfilename", "dump.rdb"]
+        argv += ["--dir", str(self.scratch), "--dbfilename", "dump.rdb"]
         return [*argv, *self.extra]
 
     def start(self) -> None:
@@ -160,8 +161,7 @@ class PrivateRedis:
 
     def destroy(self) -> None:
         self.stop()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class PrivateSentinel:
