@@ -18,7 +18,7 @@ $(BIN)/python:
 
 # Reinstalled only when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,demo]"
 	@touch $@
 
 install: $(STAMP)
@@ -67,10 +67,12 @@ soak: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak; status=$$?; \
 	if [ $$status = 5 ]; then echo "No soak tests yet."; exit 0; fi; exit $$status
 
-# Production-like: DEBUG off, so DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS) must be set.
+# Production-like: DEBUG off, so DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS) must be set, and
+# `check --deploy` must pass (PostgreSQL, Redis, real email, GEOIP_DB, or the ALLOW_* variables).
 # gunicorn.conf.py reads the rest (PORT, WEB_CONCURRENCY = 2 × CPUs + 1 by default, …); set
 # DATABASE_URL=postgres://… and REDIS_URL=redis://… for the production stack.
 serve: compilemessages
+	$(MANAGE) check --deploy --fail-level ERROR
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) migrate --noinput
 	$(BIN)/gunicorn -c gunicorn.conf.py pixelunion.wsgi

@@ -366,6 +366,13 @@ STORAGES = {
     },
 }
 
+# --- Deployment safety: `check --deploy` refuses these development defaults unless allowed ------
+# (pixelunion/checks.py; README "Configuration"). For a small single-server install.
+ALLOW_SQLITE = env_bool("ALLOW_SQLITE")
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL")
+ALLOW_NO_REDIS = env_bool("ALLOW_NO_REDIS")
+ALLOW_EMBEDDED_GEOIP = env_bool("ALLOW_EMBEDDED_GEOIP")
+
 # --- Production hardening -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PixelUnionConfig(AppConfig):
+    name = "pixelunion"
+    verbose_name = "PixelUnion"
+
+    def ready(self) -> None:
+        from pixelunion import checks  # noqa: F401  (registers the deployment checks)
