@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health probes (/healthz/live, /healthz/ready): before the host check and the HTTPS redirect.
+    "pixelunion.health.HealthProbeMiddleware",
     # The reverse proxy's check of every Immich request: answered before anything else runs.
     "immich.gate.ImmichGateMiddleware",
     "django.middleware.security.SecurityMiddleware",
