@@ -7,6 +7,7 @@ and only here (see the configuration table in the README).
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",  # background work (back-channel logouts, Immich sync): manage.py db_worker
     "immich",
+    "background",  # retries with back-off, recovery after a killed worker, `manage.py worker`
 ]
 
 MIDDLEWARE = [
@@ -283,10 +285,6 @@ RISK_HOME_SIGN_INS = env_int("RISK_HOME_SIGN_INS", 3)
 RISK_HOSTING_ASNS = [int(n) for n in env_list("RISK_HOSTING_ASNS")]
 # "Ny inloggning på ditt PixelUnion-konto" for a sign-in whose signals together raise a warning.
 SIGN_IN_ALERTS = env_bool("SIGN_IN_ALERTS", True)
-# Hand the SMTP conversation to a background thread, so a slow mail server never slows a sign-in.
-SIGN_IN_ALERT_IN_BACKGROUND = env_bool(
-    "SIGN_IN_ALERT_IN_BACKGROUND", EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
-)
 # Links in emails point here (never at the Host header of the request that caused the email).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "")
@@ -346,6 +344,14 @@ IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = True
 
 # --- Background tasks (django-tasks with its database backend; worker: manage.py db_worker) -----
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# background.retry: a failed task runs again after 30 s, 60 s, 120 s, … (capped), this many times.
+TASK_RETRY_ATTEMPTS = env_int("TASK_RETRY_ATTEMPTS", 8)
+TASK_RETRY_FIRST_DELAY = env_int("TASK_RETRY_FIRST_DELAY", 30)
+TASK_RETRY_MAX_DELAY = env_int("TASK_RETRY_MAX_DELAY", 3600)
+# background.recovery: a task RUNNING this long was abandoned by a killed worker; run it again.
+TASK_ABANDONED_AFTER = env_int("TASK_ABANDONED_AFTER", 3600)
+# `manage.py worker`'s id: stable across restarts (so it takes back what it held), unique per worker.
+TASK_WORKER_ID = os.environ.get("TASK_WORKER_ID", "") or socket.gethostname()[:64]
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "sv"

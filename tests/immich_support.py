@@ -53,6 +53,4 @@ def immich_sign_in(standin: ImmichStandin, browser, *, mobile: bool = False, hea
     return login.json()
 
 
-def run_worker() -> None:
-    """The real task worker, until no task is due."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+from tests.task_worker import run_worker  # noqa: E402,F401 - the Immich tests import it from here

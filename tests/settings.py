@@ -32,7 +32,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Alerts are sent in the request, so mail.outbox holds them when the test looks.
-SIGN_IN_ALERT_IN_BACKGROUND = False
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
