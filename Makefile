@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 DEV := DJANGO_DEBUG=1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench warnings-eval soak serve lint messages compilemessages install clean
+.PHONY: run test bench warnings-eval soak serve worker lock lint messages compilemessages install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,11 @@ serve: compilemessages
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) migrate --noinput
 	$(BIN)/gunicorn -c gunicorn.conf.py pixelunion.wsgi
+
+# The background worker (alerts, back-channel logouts, Immich sync, the daily runs): beside
+# `make run` it runs in development mode; with DJANGO_SECRET_KEY set, like `make serve`.
+worker: compilemessages
+	$(if $(DJANGO_SECRET_KEY),,$(DEV)) $(MANAGE) worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

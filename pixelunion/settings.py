@@ -64,7 +64,7 @@ INSTALLED_APPS = [
     "api",
     "allauth.idp.oidc",  # the OpenID Connect provider Immich signs in through
     "django_tasks",
-    "django_tasks_db",  # background work (back-channel logouts, Immich sync): manage.py db_worker
+    "django_tasks_db",  # background work (back-channel logouts, Immich sync, alerts, daily runs): manage.py worker
     "immich",
     "background",  # retries with back-off, recovery after a killed worker, `manage.py worker`
 ]
@@ -342,7 +342,7 @@ IDP_OIDC_ADAPTER = "immich.provider.ImmichOIDCAdapter"
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/") or SITE_URL
 IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = True
 
-# --- Background tasks (django-tasks with its database backend; worker: manage.py db_worker) -----
+# --- Background tasks (django-tasks with its database backend; worker: manage.py worker) ---------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # background.retry: a failed task runs again after 30 s, 60 s, 120 s, … (capped), this many times.
 TASK_RETRY_ATTEMPTS = env_int("TASK_RETRY_ATTEMPTS", 8)

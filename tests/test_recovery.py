@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from background.recovery import requeue_abandoned, requeue_held_by
 from tests.live import ROOT, server_env, stop_process
-from tests.task_examples import fail_times, hold_until_released
+from tests.task_examples import fail_times
 from tests.task_worker import READY, RUNNING, SUCCESSFUL, results, run_worker
 
 
