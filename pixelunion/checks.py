@@ -86,3 +86,21 @@ def production_services(app_configs=None, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def host_prefixed_session_cookie(app_configs=None, **kwargs) -> list:
+    """A ``__Host-`` cookie the browser would refuse signs nobody in: say so before it ships."""
+    name = settings.SESSION_COOKIE_NAME
+    if not name.startswith("__Host-"):
+        return []
+    secure, path = settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_PATH
+    if secure and path == "/" and not settings.SESSION_COOKIE_DOMAIN:
+        return []
+    return [
+        Error(
+            f"{name} needs SESSION_COOKIE_SECURE, SESSION_COOKIE_PATH='/' and no "
+            "SESSION_COOKIE_DOMAIN: browsers drop a __Host- cookie without them.",
+            id="pixelunion.E005",
+        )
+    ]

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     # The reverse proxy's check of every Immich request: answered before anything else runs.
     "immich.gate.ImmichGateMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "pixelunion.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sessions_ui.middleware.TrackedSessionMiddleware",
@@ -170,6 +171,12 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
+# __Host-: the browser keeps the cookie only if it is Secure, Path=/ and has no Domain, so no
+# sibling subdomain (an Immich host, say) can set or shadow it. (Tests keep "sessionid":
+# tests/settings.py; tests/test_settings.py checks this name end to end.)
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+SESSION_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -391,6 +398,27 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------------------------
+# Only our own files: no inline script or style anywhere (tests/test_templates.py keeps the
+# templates so), no plugins, no framing. The QR code is inline SVG markup (presentation
+# attributes, not style); `data:` images are allowed for it and for the API docs' icons.
+# form-action is left open on purpose: the OpenID Connect consent form redirects to Immich.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.core.management import call_command
 
 from immich.clients import MOBILE_CALLBACK, ensure_immich_client
 from tests.immich_standin import ImmichStandin

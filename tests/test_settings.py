@@ -28,6 +28,65 @@ def test_session_cookie_is_secure_httponly_and_lax(user, password):
 
 
 @pytest.mark.django_db
+def test_production_session_cookie_is_host_prefixed_end_to_end(settings, user, password):
+    """The name pixelunion.settings gives it with debug off: Secure, Path=/, no Domain."""
+    import pixelunion.settings as production
+
+    assert production.SESSION_COOKIE_NAME == "__Host-sessionid"
+    settings.SESSION_COOKIE_NAME = production.SESSION_COOKIE_NAME
+    visitor = Client(HTTP_USER_AGENT=agents.CHROME_WINDOWS)
+    response = visitor.post("/accounts/login/", {"login": user.email, "password": password})
+    header = response.cookies["__Host-sessionid"].output()
+    assert "; Secure" in header and "; Path=/;" in header + ";" and "Domain" not in header
+    assert "sessionid=" not in header.replace("__Host-sessionid=", "")
+    # The browser sends it back under that name, and that is a signed-in session.
+    assert visitor.get("/account/security/").status_code == 200
+
+
+def test_a_host_cookie_with_a_domain_fails_the_deploy_check(settings):
+    from pixelunion.checks import host_prefixed_session_cookie
+
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    assert host_prefixed_session_cookie() == []
+    settings.SESSION_COOKIE_DOMAIN = ".pixelunion.example"
+    assert [error.id for error in host_prefixed_session_cookie()] == ["pixelunion.E005"]
+
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def policy(response) -> dict[str, str]:
+    directives = (part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    return {name: value for name, value in directives}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/account/security/", "/account/security/devices/", "/account/security/log/"]
+)
+def test_pages_send_a_strict_content_security_policy(browser, path):
+    response = browser.get(path)
+    assert response.status_code == 200
+    assert policy(response) == CSP
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_the_login_page_sends_it_too(client):
+    assert policy(client.get("/accounts/login/")) == CSP
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "path", ["/account/security/", "/account/security/devices/", "/accounts/login/"]
 )
