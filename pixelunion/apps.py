@@ -7,3 +7,6 @@ class PixelUnionConfig(AppConfig):
 
     def ready(self) -> None:
         from pixelunion import checks  # noqa: F401  (registers the deployment checks)
+        from pixelunion.log import connect_request_signals
+
+        connect_request_signals()

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Health probes (/healthz/live, /healthz/ready): before the host check and the HTTPS redirect.
     "pixelunion.health.HealthProbeMiddleware",
+    # Every log line of a request carries its id (X-Request-ID, pixelunion/log.py).
+    "pixelunion.log.RequestIdMiddleware",
     # The reverse proxy's check of every Immich request: answered before anything else runs.
     "immich.gate.ImmichGateMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -420,9 +422,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
-}
+# --- Logs and error reports (pixelunion/log.py) ------------------------------------------------------
+# One line per event: time, level, logger, request id, message; JSON with LOG_FORMAT=json.
+from pixelunion.log import init_sentry, logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(
+    level=os.environ.get("DJANGO_LOG_LEVEL", "WARNING"), json_format=LOG_FORMAT == "json"
+)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+    )
