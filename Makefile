@@ -16,10 +16,19 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalled only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,demo]"
+# The locked versions (requirements/dev.txt: the app, dev tools and the demo GeoIP data, with
+# hashes); reinstalled only when the lock file is newer than the stamp. The checkout itself is
+# not installed: manage.py and gunicorn run from here (pyproject.toml, "Not a Python package").
+$(STAMP): requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
 	@touch $@
+
+# After changing pyproject.toml's dependencies (or to take new releases within its ranges):
+# requirements/app.txt (production, the Dockerfile) and requirements/dev.txt (make run/test/serve).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -q
+lock: $(STAMP)
+	$(UV_COMPILE) -o requirements/app.txt $(if $(UPGRADE),--upgrade)
+	$(UV_COMPILE) --extra dev --extra demo -o requirements/dev.txt $(if $(UPGRADE),--upgrade)
 
 install: $(STAMP)
 
