@@ -150,3 +150,17 @@ def test_sentry_gets_errors_without_keys_when_sentry_dsn_is_set():
     sent = b"".join(_Collector.bodies).decode()
     assert "session [redacted] failed" in sent or "session %s failed" in sent
     assert KEY not in sent
+
+
+def test_gunicorn_logs_json_too_with_log_format_json():
+    code = (
+        "import logging, logging.config, runpy;"
+        "config = runpy.run_path('gunicorn.conf.py');"
+        "logging.config.dictConfig(config['logconfig_dict']);"
+        f"logging.getLogger('gunicorn.error').warning('worker got %s', {KEY!r})"
+    )
+    env = server_env("sqlite:///:memory:", LOG_FORMAT="json")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    [line] = result.stderr.splitlines()
+    entry = json.loads(line)
+    assert (entry["logger"], entry["level"], entry["message"]) == ("gunicorn.error", "WARNING", "worker got [redacted]")
