@@ -11,15 +11,24 @@ MANAGE := $(BIN)/python manage.py
 DEV := DJANGO_DEBUG=1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench warnings-eval soak serve lint messages compilemessages install clean
+.PHONY: run test bench warnings-eval soak serve worker lock lint messages compilemessages install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalled only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev]"
+# The locked versions (requirements/dev.txt: the app, dev tools and the demo GeoIP data, with
+# hashes); reinstalled only when the lock file is newer than the stamp. The checkout itself is
+# not installed: manage.py and gunicorn run from here (pyproject.toml, "Not a Python package").
+$(STAMP): requirements/dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
 	@touch $@
+
+# After changing pyproject.toml's dependencies (or to take new releases within its ranges):
+# requirements/app.txt (production, the Dockerfile) and requirements/dev.txt (make run/test/serve).
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes -q
+lock: $(STAMP)
+	$(UV_COMPILE) -o requirements/app.txt $(if $(UPGRADE),--upgrade)
+	$(UV_COMPILE) --extra dev --extra demo -o requirements/dev.txt $(if $(UPGRADE),--upgrade)
 
 install: $(STAMP)
 
@@ -67,13 +76,20 @@ soak: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m soak; status=$$?; \
 	if [ $$status = 5 ]; then echo "No soak tests yet."; exit 0; fi; exit $$status
 
-# Production-like: DEBUG off, so DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS) must be set.
+# Production-like: DEBUG off, so DJANGO_SECRET_KEY (and DJANGO_ALLOWED_HOSTS) must be set, and
+# `check --deploy` must pass (PostgreSQL, Redis, real email, GEOIP_DB, or the ALLOW_* variables).
 # gunicorn.conf.py reads the rest (PORT, WEB_CONCURRENCY = 2 × CPUs + 1 by default, …); set
 # DATABASE_URL=postgres://… and REDIS_URL=redis://… for the production stack.
 serve: compilemessages
+	$(MANAGE) check --deploy --fail-level ERROR
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) migrate --noinput
 	$(BIN)/gunicorn -c gunicorn.conf.py pixelunion.wsgi
+
+# The background worker (alerts, back-channel logouts, Immich sync, the daily runs): beside
+# `make run` it runs in development mode; with DJANGO_SECRET_KEY set, like `make serve`.
+worker: compilemessages
+	$(if $(DJANGO_SECRET_KEY),,$(DEV)) $(MANAGE) worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

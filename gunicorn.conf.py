@@ -23,6 +23,16 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# LOG_FORMAT=json: gunicorn's own lines (errors, and the access log when on) as JSON objects too,
+# with the same fields and redaction as the app's (pixelunion/log.py).
+if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json":
+    from pixelunion.log import logging_config
+
+    logconfig_dict = logging_config(level=loglevel.upper(), json_format=True)
+    logconfig_dict["loggers"] = {
+        name: {"level": loglevel.upper(), "handlers": ["console"], "propagate": False}
+        for name in ("gunicorn.error", "gunicorn.access")
+    }
 # Behind a proxy on another host, list it in FORWARDED_ALLOW_IPS (and TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

@@ -9,17 +9,18 @@ the code step with 2FA (``user_logged_in`` fired a step earlier, before the code
 app's API login (which never sends ``user_logged_in``) — and it already holds the session, IP,
 device and place of that moment.
 
-Nothing here may break a sign-in: the work runs after the transaction commits, every error is
-logged and swallowed, and with ``SIGN_IN_ALERT_IN_BACKGROUND`` the SMTP conversation happens on
-a background thread.
+Nothing here may break or slow a sign-in: once the transaction commits, the sign-in only
+enqueues ``send_sign_in_alert``; the worker (``manage.py worker``) weighs the signals and talks to
+the mail server. A mail server that is down is retried with back-off (background.retry), and a
+worker killed meanwhile loses nothing (background.recovery): the task is a row in the database
+until it has run. Run twice, it sends once: an alert already in the security log for that
+sign-in is not sent again.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,12 +38,11 @@ from account_security.risk_history import sign_in_from_event, sign_in_history
 from account_security.risk_text import flag_text
 from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from accounts.security_log import SNAPSHOT_FIELDS
+from background.retry import retrying_task
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 
 logger = logging.getLogger(__name__)
-
-_executor: ThreadPoolExecutor | None = None
 
 
 @receiver(post_save, sender=SecurityEvent, dispatch_uid="account_security.alerts.sign_in")
@@ -51,14 +51,30 @@ def _sign_in_logged(sender, instance: SecurityEvent, created: bool, **kwargs) ->
         return
     # The request's language, while it is still the active one.
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(partial(alert_safely, instance, language))
+    event_id = instance.pk
+    transaction.on_commit(lambda: enqueue_alert(event_id, language))
 
 
-def alert_safely(event: SecurityEvent, language: str) -> None:
+def enqueue_alert(event_id: int, language: str) -> None:
     try:
-        alert_new_sign_in(event, language=language)
-    except Exception:  # noqa: BLE001 - an alert must never break the sign-in
-        logger.exception("New sign-in alert failed (session %s)", event.session_public_id)
+        send_sign_in_alert.enqueue(event_id, language)
+    except Exception:  # noqa: BLE001 - the sign-in has committed; it must stand
+        logger.exception("Could not queue the new sign-in alert (event %s)", event_id)
+
+
+@retrying_task
+def send_sign_in_alert(event_id: int, language: str) -> str:
+    """The worker's side: the email if the sign-in is a warning, once."""
+    event = SecurityEvent.objects.filter(pk=event_id, kind=EventKind.SIGN_IN).first()
+    if event is None:
+        return "no sign-in"
+    if SecurityEvent.objects.filter(
+        kind=EventKind.NEW_SIGN_IN_ALERT, details__sign_in_event=event_id
+    ).exists():
+        return "already sent"
+    # The signals as they stood at the sign-in, however late the worker runs.
+    flags = alert_new_sign_in(event, language=language, now=event.created_at)
+    return "sent" if flags else "no warning"
 
 
 def alert_new_sign_in(
@@ -83,7 +99,7 @@ def alert_new_sign_in(
         return None
     with translation.override(language):
         message = _message(user, event, flags, local_time(sign_in, thresholds))
-    deliver(message)
+    message.send()  # an SMTP error raises: the task is retried
     _log_alert(event, flags)
     return flags
 
@@ -105,24 +121,6 @@ def _message(user, event: SecurityEvent, flags: list[Flag], moment: datetime) ->
         body=render_to_string("account_security/email/new_sign_in.txt", context).strip() + "\n",
         to=[user.email],
     )
-
-
-def deliver(message: EmailMessage) -> None:
-    """Send now, or on the background thread; failures are logged, never raised."""
-    global _executor
-    if settings.SIGN_IN_ALERT_IN_BACKGROUND:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sign-in-alert")
-        _executor.submit(_send, message)
-    else:
-        _send(message)
-
-
-def _send(message: EmailMessage) -> None:
-    try:
-        message.send()
-    except Exception:  # noqa: BLE001 - SMTP down, refused, timed out: the sign-in stands
-        logger.exception("Could not send the new sign-in alert to the account's address")
 
 
 def _log_alert(event: SecurityEvent, flags: list[Flag]) -> None:

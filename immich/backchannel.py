@@ -1,7 +1,7 @@
 """OpenID Connect Back-Channel Logout 1.0: telling Immich that a session has ended.
 
 Every ended Immich session row gets an outbox row (``LogoutDelivery``) in the transaction that
-ended it; the delivery task runs after the commit, in the worker (``manage.py db_worker``). Each
+ended it; the delivery task runs after the commit, in the worker (``manage.py worker``). Each
 attempt signs a fresh logout token, because Immich accepts tokens at most two minutes old
 (server/src/repositories/oauth.repository.ts, ``validateLogoutToken``: ``maxTokenAge: '2m'``,
 ``clockTolerance: '5s'``, issuer and audience checked, the ``events`` claim required, no

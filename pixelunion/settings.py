@@ -7,6 +7,7 @@ and only here (see the configuration table in the README).
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -68,14 +69,20 @@ INSTALLED_APPS = [
     "api",
     "allauth.idp.oidc",  # the OpenID Connect provider Immich signs in through
     "django_tasks",
-    "django_tasks_db",  # background work (back-channel logouts, Immich sync): manage.py db_worker
+    "django_tasks_db",  # background work (back-channel logouts, Immich sync, alerts, daily runs): manage.py worker
     "immich",
+    "background",  # retries with back-off, recovery after a killed worker, `manage.py worker`
 ]
 
 MIDDLEWARE = [
+    # Health probes (/healthz/live, /healthz/ready): before the host check and the HTTPS redirect.
+    "pixelunion.health.HealthProbeMiddleware",
+    # Every log line of a request carries its id (X-Request-ID, pixelunion/log.py).
+    "pixelunion.log.RequestIdMiddleware",
     # The reverse proxy's check of every Immich request: answered before anything else runs.
     "immich.gate.ImmichGateMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "pixelunion.middleware.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sessions_ui.middleware.TrackedSessionMiddleware",
@@ -202,6 +209,12 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
+# __Host-: the browser keeps the cookie only if it is Secure, Path=/ and has no Domain, so no
+# sibling subdomain (an Immich host, say) can set or shadow it. (Tests keep "sessionid":
+# tests/settings.py; tests/test_settings.py checks this name end to end.)
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+SESSION_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -317,10 +330,6 @@ RISK_HOME_SIGN_INS = env_int("RISK_HOME_SIGN_INS", 3)
 RISK_HOSTING_ASNS = [int(n) for n in env_list("RISK_HOSTING_ASNS")]
 # "Ny inloggning på ditt PixelUnion-konto" for a sign-in whose signals together raise a warning.
 SIGN_IN_ALERTS = env_bool("SIGN_IN_ALERTS", True)
-# Hand the SMTP conversation to a background thread, so a slow mail server never slows a sign-in.
-SIGN_IN_ALERT_IN_BACKGROUND = env_bool(
-    "SIGN_IN_ALERT_IN_BACKGROUND", EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
-)
 # Links in emails point here (never at the Host header of the request that caused the email).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
     "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "")
@@ -378,8 +387,16 @@ IDP_OIDC_ADAPTER = "immich.provider.ImmichOIDCAdapter"
 OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/") or SITE_URL
 IDP_OIDC_RP_INITIATED_LOGOUT_ASKS_FOR_OP_LOGOUT = True
 
-# --- Background tasks (django-tasks with its database backend; worker: manage.py db_worker) -----
+# --- Background tasks (django-tasks with its database backend; worker: manage.py worker) ---------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# background.retry: a failed task runs again after 30 s, 60 s, 120 s, … (capped), this many times.
+TASK_RETRY_ATTEMPTS = env_int("TASK_RETRY_ATTEMPTS", 8)
+TASK_RETRY_FIRST_DELAY = env_int("TASK_RETRY_FIRST_DELAY", 30)
+TASK_RETRY_MAX_DELAY = env_int("TASK_RETRY_MAX_DELAY", 3600)
+# background.recovery: a task RUNNING this long was abandoned by a killed worker; run it again.
+TASK_ABANDONED_AFTER = env_int("TASK_ABANDONED_AFTER", 3600)
+# `manage.py worker`'s id: stable across restarts (so it takes back what it held), unique per worker.
+TASK_WORKER_ID = os.environ.get("TASK_WORKER_ID", "") or socket.gethostname()[:64]
 
 # --- Internationalisation --------------------------------------------------------------------------
 LANGUAGE_CODE = "sv"
@@ -402,6 +419,13 @@ STORAGES = {
     },
 }
 
+# --- Deployment safety: `check --deploy` refuses these development defaults unless allowed ------
+# (pixelunion/checks.py; README "Configuration"). For a small single-server install.
+ALLOW_SQLITE = env_bool("ALLOW_SQLITE")
+ALLOW_CONSOLE_EMAIL = env_bool("ALLOW_CONSOLE_EMAIL")
+ALLOW_NO_REDIS = env_bool("ALLOW_NO_REDIS")
+ALLOW_EMBEDDED_GEOIP = env_bool("ALLOW_EMBEDDED_GEOIP")
+
 # --- Production hardening -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -413,9 +437,39 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------------------------
+# Only our own files: no inline script or style anywhere (tests/test_templates.py keeps the
+# templates so), no plugins, no framing. The QR code is inline SVG markup (presentation
+# attributes, not style); `data:` images are allowed for it and for the API docs' icons.
+# form-action is left open on purpose: the OpenID Connect consent form redirects to Immich.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
+
+# --- Logs and error reports (pixelunion/log.py) ------------------------------------------------------
+# One line per event: time, level, logger, request id, message; JSON with LOG_FORMAT=json.
+from pixelunion.log import init_sentry, logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(
+    level=os.environ.get("DJANGO_LOG_LEVEL", "WARNING"), json_format=LOG_FORMAT == "json"
+)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+    )

@@ -12,7 +12,6 @@ urlpatterns = [
     path("account/security/", include("account_security.urls")),
     path("account/security/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # The OpenID Connect provider (Immich signs in here): /.well-known/openid-configuration, …

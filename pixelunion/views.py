@@ -1,4 +1,4 @@
-"""Error pages and the health check.
+"""Error pages (the health probes are in pixelunion/health.py).
 
 A database that is down is an outage, not a bug: whatever raised it (a session save, a session
 load, a view) the answer is a 503 page in the product's language, never a traceback and never
@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 
 from sessions_ui.middleware import is_api_path
 
@@ -116,30 +115,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if (api_response := _api_error(request, 500)) is not None:
         return api_response
     return _render(None, 500)
-
-
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Checks the database and, when configured, the cache; 503 if either is down."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except DatabaseError:
-        checks["database"] = "down"
-    from django.conf import settings
-
-    if getattr(settings, "REDIS_URL", ""):
-        from django.core.cache import caches
-
-        # The sessions alias reports Redis errors as they are; the default alias would answer
-        # from its local stand-in while Redis is down (pixelunion/cache.py).
-        cache = caches[settings.SESSION_CACHE_ALIAS]
-        try:
-            cache.set("healthz", "1", 5)
-            checks["cache"] = "ok" if cache.get("healthz") == "1" else "down"
-        except Exception:  # noqa: BLE001
-            checks["cache"] = "down"
-    ok = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ok else "down", **checks}, status=200 if ok else 503)

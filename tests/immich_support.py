@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.core.management import call_command
 
 from immich.clients import MOBILE_CALLBACK, ensure_immich_client
 from tests.immich_standin import ImmichStandin
@@ -53,6 +52,4 @@ def immich_sign_in(standin: ImmichStandin, browser, *, mobile: bool = False, hea
     return login.json()
 
 
-def run_worker() -> None:
-    """The real task worker, until no task is due."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+from tests.task_worker import run_worker  # noqa: E402,F401 - the Immich tests import it from here

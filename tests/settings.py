@@ -32,7 +32,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Alerts are sent in the request, so mail.outbox holds them when the test looks.
-SIGN_IN_ALERT_IN_BACKGROUND = False
+# Production names it __Host-sessionid (pixelunion/settings.py); the suite reads cookies by the
+# plain name, and tests/test_settings.py signs in with the production name end to end.
+SESSION_COOKIE_NAME = "sessionid"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

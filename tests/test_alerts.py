@@ -18,8 +18,10 @@ from sessions_ui.keys import hash_key
 from sessions_ui.models import Session
 from tests import agents
 from tests.conftest import PASSWORD
+from tests.task_worker import FAILED, READY, SUCCESSFUL, results, run_worker, statuses
 
-pytestmark = pytest.mark.django_db
+# transaction=True: the alert is a task the real worker runs; it commits, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # 13:00 in Stockholm, 12:00 in London
 SUBJECT_EN = "New sign-in to your PixelUnion account"
@@ -34,7 +36,7 @@ class BrokenBackend(BaseEmailBackend):
 
 @pytest.fixture
 def signs_in(django_capture_on_commit_callbacks):
-    """Sign in through the login form; after-commit work (the alert) runs as in production."""
+    """Sign in through the login form; after the commit the alert is queued, and the worker runs."""
 
     def sign_in(
         email: str,
@@ -47,6 +49,7 @@ def signs_in(django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             response = browser.post("/accounts/login/", {"login": email, "password": PASSWORD})
         assert response.status_code == 302, response.content[:300]
+        run_worker()
         return browser
 
     return sign_in
@@ -149,6 +152,7 @@ def test_with_2fa_the_email_waits_for_the_code(user, signs_in, django_capture_on
     assert mail.outbox == [], "the password alone is not a sign-in yet"
     with django_capture_on_commit_callbacks(execute=True):
         assert browser.post(CODE_STEP, {"code": code_for(device)}).status_code == 302
+    run_worker()
     assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
 
 
@@ -166,18 +170,83 @@ def test_app_sign_in_through_the_api_sends_the_email(
     with django_capture_on_commit_callbacks(execute=True):
         response = login(app, user.email)
     assert response.status_code == 201
+    run_worker()
     [message] = mail.outbox
     assert "Device: Immich mobile app on Android · Pixel 8" in body_lines(message)
 
 
-def test_a_mail_server_that_is_down_never_breaks_the_sign_in(user, signs_in, settings, caplog):
+def test_a_mail_server_that_is_down_never_breaks_the_sign_in_and_is_retried(
+    user, signs_in, settings, caplog
+):
+    with time_machine.travel(T0 - timedelta(days=3), tick=False):
+        signs_in(user.email)
     settings.EMAIL_BACKEND = "tests.test_alerts.BrokenBackend"
+    with time_machine.travel(T0, tick=False):
+        with caplog.at_level(logging.WARNING, logger="background.retry"):
+            phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+        assert phone.get("/account/security/").status_code == 200  # signed in all the same
+    assert mail.outbox == []
+    assert "send_sign_in_alert failed (attempt 1 of 8, ConnectionRefusedError)" in caplog.text
+    failed, retry = results("send_sign_in_alert")[-2:]
+    assert failed.status == FAILED and "SMTP server unreachable" in failed.traceback
+    assert retry.status == READY and retry.run_after == T0 + timedelta(seconds=30)
+    assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+    # Not before it is due; then the mail server is back.
+    with time_machine.travel(T0 + timedelta(seconds=20), tick=False):
+        run_worker()
+    retry.refresh_from_db()
+    assert retry.status == READY and mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(T0 + timedelta(seconds=31), tick=False):
+        run_worker()
+    retry.refresh_from_db()
+    assert retry.status == SUCCESSFUL and retry.return_value == "sent"
+    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+    assert SecurityEvent.objects.filter(kind=EventKind.NEW_SIGN_IN_ALERT).count() == 1
+
+
+def test_the_retries_back_off_and_then_give_up(user, signs_in, settings, caplog):
+    settings.TASK_RETRY_ATTEMPTS = 3
+    with time_machine.travel(T0 - timedelta(days=3), tick=False):
+        signs_in(user.email)
+    settings.EMAIL_BACKEND = "tests.test_alerts.BrokenBackend"
+    with time_machine.travel(T0, tick=False):
+        signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    with caplog.at_level(logging.WARNING, logger="background.retry"):
+        with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+            run_worker()  # attempt 2
+        with time_machine.travel(T0 + timedelta(seconds=90), tick=False):
+            run_worker()  # attempt 3, the last
+        with time_machine.travel(T0 + timedelta(days=1), tick=False):
+            run_worker()  # nothing left
+    rows = results("send_sign_in_alert")[-3:]
+    assert [row.status for row in rows] == [FAILED, FAILED, FAILED]
+    # 30 s after the first failure, 60 s after the second.
+    assert [row.run_after - T0 for row in rows[1:]] == [timedelta(seconds=30), timedelta(seconds=90)]
+    assert "send_sign_in_alert gave up after 3 attempts: ConnectionRefusedError" in caplog.text
+    assert mail.outbox == []
+
+
+def test_the_alert_is_a_row_in_the_database_until_a_worker_runs_it(user, signs_in, django_capture_on_commit_callbacks):
+    """A sign-in does no SMTP: it leaves a READY task, which survives any process."""
     signs_in(user.email)
-    with caplog.at_level(logging.ERROR, logger="account_security.alerts"):
-        phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
-    assert phone.get("/account/security/").status_code == 200  # signed in all the same
-    assert "Could not send the new sign-in alert" in caplog.text
-    assert "unreachable" in caplog.text
+    browser = Client(HTTP_USER_AGENT=agents.SAFARI_IPHONE, REMOTE_ADDR=agents.IP_GERMANY,
+                     HTTP_ACCEPT_LANGUAGE="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert mail.outbox == []
+    assert statuses("send_sign_in_alert")[-1] == READY
+    run_worker()
+    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
+
+
+def test_run_twice_it_sends_once(user, signs_in):
+    signs_in(user.email)
+    signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
+    assert len(mail.outbox) == 1
+    event = SecurityEvent.objects.filter(kind=EventKind.SIGN_IN).latest("pk")
+    assert alerts.send_sign_in_alert.call(event.pk, "en") == "already sent"
+    assert len(mail.outbox) == 1
 
 
 def test_an_error_while_preparing_the_alert_never_breaks_the_sign_in(
@@ -185,23 +254,12 @@ def test_an_error_while_preparing_the_alert_never_breaks_the_sign_in(
 ):
     settings.RISK_HISTORY_DAYS = "a year"  # a broken setting: the alert fails, not the sign-in
     signs_in(user.email)
-    with caplog.at_level(logging.ERROR, logger="account_security.alerts"):
+    with caplog.at_level(logging.WARNING, logger="background.retry"):
         phone = signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
     session = Session.objects.get(key_hash=hash_key(phone.cookies["sessionid"].value))
     assert session.user_id == user.pk  # signed in all the same
-    assert "New sign-in alert failed" in caplog.text
+    assert "send_sign_in_alert failed (attempt 1 of 8, TypeError)" in caplog.text
     assert mail.outbox == []
-
-
-def test_sending_on_a_background_thread(user, signs_in, settings):
-    settings.SIGN_IN_ALERT_IN_BACKGROUND = True
-    signs_in(user.email)
-    signs_in(user.email, user_agent=agents.SAFARI_IPHONE, ip=agents.IP_GERMANY)
-    executor = alerts._executor
-    assert executor is not None
-    alerts._executor = None
-    executor.shutdown(wait=True)
-    assert [m.subject for m in mail.outbox] == [SUBJECT_EN]
 
 
 def test_alerts_can_be_turned_off(user, signs_in, settings):

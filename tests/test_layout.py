@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. Apps on one floor do not import each other either: they are neighbours.
 FLOORS: list[set[str]] = [
-    {"sessions_ui"},  # the session engine
+    {"sessions_ui", "background"},  # the session engine; background work (retries, worker)
     {"accounts"},  # identity
     {"account_security", "api", "immich"},  # pages and features
     {"pixelunion"},  # settings, URLs, WSGI/ASGI, error pages: nothing imports it

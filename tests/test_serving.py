@@ -60,7 +60,8 @@ class Browser:
         status, headers, _ = self.request(
             port, "POST", "/accounts/login/", {"login": email, "password": PASSWORD}
         )
-        assert status == 302 and "sessionid" in self.cookies, (status, headers)
+        # The production settings: the session cookie has the __Host- prefix.
+        assert status == 302 and "__Host-sessionid" in self.cookies, (status, headers)
 
 
 @pytest.fixture
