@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {".venv", "tests", "benchmarks", "node_modules", "staticfiles"}
-# os.environ.get("X"…), os.environ["X"], os.getenv("X"…), and settings.py's env_bool/env_int/env_list.
-READ = re.compile(r"""(?:os\.environ(?:\.get|\.setdefault)?|os\.getenv|env_(?:bool|int|list))\s*[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']""")
+# os.environ.get("X"…), os.environ["X"], os.getenv("X"…), and settings.py's env_bool/env_int/env_float/env_list.
+READ = re.compile(r"""(?:os\.environ(?:\.get|\.setdefault)?|os\.getenv|env_(?:bool|int|float|list))\s*[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']""")
 READERS = {"pixelunion/settings.py", "gunicorn.conf.py"}
 # Django's own: where manage.py, wsgi.py and asgi.py find the settings.
 DJANGO_OWN = {"DJANGO_SETTINGS_MODULE"}
