@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -50,6 +51,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "flagged_count": sum(c.is_flagged for c in cards),
             "two_factor_on": two_factor_on,
             "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
+            "support_email": settings.SUPPORT_EMAIL,
         },
     )
 
@@ -74,7 +76,11 @@ def device_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "account_security/devices.html",
-        {"cards": cards, "other_count": sum(not c.is_current for c in cards)},
+        {
+            "current_card": next((c for c in cards if c.is_current), None),
+            "other_cards": [c for c in cards if not c.is_current],
+            "support_email": settings.SUPPORT_EMAIL,
+        },
     )
 
 
