@@ -12,7 +12,7 @@ import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sessions_ui.models import SNAPSHOT_FIELDS, Session
+from sessions_ui.models import SNAPSHOT_FIELDS, ClientKind, EndedKey, Session
 from sessions_ui.signals import sessions_ended
 
 # What the caller needs to describe the ended sessions (message, security log).
@@ -67,13 +67,23 @@ def session_store_class():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
+def _delete_returning(
+    where: str, params: Sequence[Any], *, mark: bool = True
+) -> list[EndedSession]:
+    """Delete the rows; with ``mark``, remember the ended browser sessions' key hashes
+    (``EndedKey``) so each device is told on its next page, in the same transaction."""
     table = connection.ops.quote_name(Session._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
     sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"  # noqa: S608 - fixed identifiers, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [dict(zip(RETURNED, row, strict=True)) for row in cursor.fetchall()]
+        browsers = [row["key_hash"] for row in rows if row["client"] == ClientKind.WEB]
+        if mark and browsers:
+            now = timezone.now()
+            EndedKey.objects.bulk_create(
+                [EndedKey(key_hash=h, ended_at=now) for h in browsers], ignore_conflicts=True
+            )
     if not rows:
         return []
     session_store_class().forget([row.pop("key_hash") for row in rows])
@@ -103,7 +113,9 @@ def revoke_session(
     ``by_session`` is the public id of the session the user acted from, for the log.
     """
     pid = parse_public_id(public_id)
-    ended = _delete_returning('"user_id" = %s AND "public_id" = %s', [user.pk, _db_value("public_id", pid)])
+    ended = _delete_returning(
+        '"user_id" = %s AND "public_id" = %s', [user.pk, _db_value("public_id", pid)]
+    )
     if not ended:
         raise SessionNotFound(pid)
     _record(user, ended, reason, by_session)
@@ -145,7 +157,12 @@ def revoke_expired_sessions(now: datetime | None = None) -> list[EndedSession]:
     through here rather than a plain delete tells the listeners too, so a session that lives
     on in another system (an Immich session) ends there when it ends here.
     """
-    ended = _delete_returning('"expire_date" < %s', [_db_value("expire_date", now or timezone.now())])
+    now = now or timezone.now()
+    # An expired session's device is not told: it was not signed out by anyone.
+    ended = _delete_returning('"expire_date" < %s', [_db_value("expire_date", now)], mark=False)
+    EndedKey.objects.filter(
+        ended_at__lt=now - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
+    ).delete()
     _record(None, ended, Reason.EXPIRED)
     return ended
 
