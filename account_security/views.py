@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from account_security.log_presentation import event_row
+from account_security.models import ReviewReminder
 from account_security.presentation import session_card, session_cards
 from accounts.reauth import reauthentication_required
 from accounts.security_log import events_for
@@ -80,6 +81,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             "current_card": next((c for c in cards if c.is_current), None),
             "other_cards": [c for c in cards if not c.is_current],
             "support_email": settings.SUPPORT_EMAIL,
+            "reminder_on": ReviewReminder.objects.filter(user=request.user).exists(),
         },
     )
 
