@@ -251,3 +251,16 @@ def test_support_is_one_click_away(user, browser):
 def test_the_device_type_is_written_out(user, browser, phone):
     html = browser.get(DEVICES).content.decode()
     assert re.findall(r"<dd data-device-type>([^<]+)</dd>", html) == ["Dator", "Mobil"]
+
+
+# The session, the user (with its 2FA status), then per page: Kontosäkerhet and Enhetsaktivitet
+# the sessions and the sign-in events behind their signs (Enhetsaktivitet also the monthly
+# reminder switch); Säkerhetslogg the count and the page of events.
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [("/account/security/", 4), (DEVICES, 5), ("/account/security/log/", 4)],
+)
+def test_page_queries(user, browser, phone, path, queries, django_assert_num_queries):
+    browser.get(path)  # settle the activity write
+    with django_assert_num_queries(queries):
+        assert browser.get(path).status_code == 200

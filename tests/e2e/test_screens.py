@@ -166,6 +166,7 @@ def account_pages(page, base: str) -> list[tuple[str, str, bool]]:
         ("Det var inte jag", f"{DEVICES}{stranger}/not-me/", True),
         ("Säkra ditt konto", f"{DEVICES}secure-your-account/", False),
         ("Ändra lösenord", "/accounts/password/change/", False),
+        ("E-postadresser", "/accounts/email/", False),
         ("Aktivera tvåfaktorsautentisering", "/account/security/two-factor/enable/", False),
     ]
 
