@@ -76,14 +76,16 @@ def _delete_returning(
     columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
     sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"  # noqa: S608 - fixed identifiers, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
+        if mark:
+            # The same rows, before they go: one INSERT … SELECT however many there are.
+            marks = connection.ops.quote_name(EndedKey._meta.db_table)
+            cursor.execute(
+                f"INSERT INTO {marks} (key_hash, ended_at) SELECT key_hash, %s FROM {table} "  # noqa: S608 - fixed identifiers, values are parameters
+                f"WHERE ({where}) AND client = %s ON CONFLICT DO NOTHING",
+                [_db_value("last_activity", timezone.now()), *params, ClientKind.WEB.value],
+            )
         cursor.execute(sql, params)
         rows = [dict(zip(RETURNED, row, strict=True)) for row in cursor.fetchall()]
-        browsers = [row["key_hash"] for row in rows if row["client"] == ClientKind.WEB]
-        if mark and browsers:
-            now = timezone.now()
-            EndedKey.objects.bulk_create(
-                [EndedKey(key_hash=h, ended_at=now) for h in browsers], ignore_conflicts=True
-            )
     if not rows:
         return []
     session_store_class().forget([row.pop("key_hash") for row in rows])
