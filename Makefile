@@ -11,7 +11,7 @@ MANAGE := $(BIN)/python manage.py
 DEV := DJANGO_DEBUG=1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench warnings-eval soak serve worker lock lint messages compilemessages install clean
+.PHONY: run demo test bench warnings-eval soak serve worker lock lint messages compilemessages install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ run: compilemessages
 	@$(DEV) $(MANAGE) seed_demo
 	@$(DEV) $(MANAGE) immich_client --demo
 	$(DEV) $(MANAGE) runserver 127.0.0.1:8000
+
+# The demo account from scratch: its password, 2FA off, its sessions and Säkerhetslogg.
+demo: compilemessages
+	$(DEV) $(MANAGE) migrate --noinput -v 0
+	@$(DEV) $(MANAGE) seed_demo --reset
 
 test: compilemessages
 	@scripts/test.sh

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,3 +48,27 @@ class SignInReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_public_id}: {self.verdict}"
+
+
+class ReviewReminder(models.Model):
+    """An account that asked for the monthly email "Granska dina inloggade enheter" (the help
+    article: "Månadsvis – som en regelbunden säkerhetsrutin"). The row is the opt-in; deleting
+    it is the opt-out. ``token`` is the secret of the one-click unsubscribe link, so the link
+    works without signing in and says nothing about the account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="review_reminder",
+    )
+    token = models.UUIDField(_("unsubscribe token"), unique=True, default=uuid.uuid4)
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly review reminder")
+        verbose_name_plural = _("monthly review reminders")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.last_sent_at or '-'}"

@@ -86,21 +86,21 @@ def session_card(
 
 
 def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard]:
-    """The user's active sessions: warnings first, then the current one, then most recent
-    activity first. Two queries: the sessions, and the sign-in events the flags need."""
+    """The user's active sessions: the current one first (as GitHub, Google and Immich list
+    it, under a heading of its own), then warnings, most signs first, then most recent activity
+    first. Two queries: the sessions, and the sign-in events the flags need."""
     now = timezone.now()
     rows = list(sessions_for_risk(user).order_by("-last_activity"))
     flags = session_flags(user, now, sessions=rows)
     cards = [
         session_card(row, current_public_id, now, flags.get(row.public_id, ())) for row in rows
     ]
-    # Warnings first, most signs first; then this device; the query's order (recent activity)
-    # inside. A quiet note does not move a session up.
+    # The query's order (recent activity) inside; a quiet note does not move a session up.
     cards.sort(
         key=lambda card: (
+            not card.is_current,
             not card.is_warning,
             -len(card.flags) * card.is_warning,
-            not card.is_current,
         )
     )
     return cards

@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from account_security import review_views, views
+from account_security import reminder_views, review_views, views
 
 device_patterns = [
     path("", views.device_list, name="devices"),
@@ -17,5 +17,11 @@ device_patterns = [
 urlpatterns = [
     path("", views.security, name="account_security"),
     path("log/", views.security_log, name="security_log"),
+    path("reminders/", reminder_views.review_reminder, name="review_reminder"),
+    path(
+        "reminders/unsubscribe/<uuid:token>/",
+        reminder_views.unsubscribe_link,
+        name="review_reminder_unsubscribe",
+    ),
     path("devices/", include((device_patterns, "account_security"))),
 ]

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from account_security.log_presentation import event_row
+from account_security.models import ReviewReminder
 from account_security.presentation import session_card, session_cards
 from accounts.reauth import reauthentication_required
 from accounts.security_log import events_for
@@ -50,6 +52,7 @@ def security(request: HttpRequest) -> HttpResponse:
             "flagged_count": sum(c.is_flagged for c in cards),
             "two_factor_on": two_factor_on,
             "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
+            "support_email": settings.SUPPORT_EMAIL,
         },
     )
 
@@ -74,7 +77,12 @@ def device_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "account_security/devices.html",
-        {"cards": cards, "other_count": sum(not c.is_current for c in cards)},
+        {
+            "current_card": next((c for c in cards if c.is_current), None),
+            "other_cards": [c for c in cards if not c.is_current],
+            "support_email": settings.SUPPORT_EMAIL,
+            "reminder_on": ReviewReminder.objects.filter(user=request.user).exists(),
+        },
     )
 
 

@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.urls import reverse
 
 from sessions_ui.client import client_from_request
 
@@ -60,3 +61,8 @@ class AccountAdapter(DefaultAccountAdapter):
         if not ip:
             raise PermissionDenied("Unable to determine client IP address")
         return ip
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        """Back to Kontosäkerhet, where allauth's "Lösenordet har ändrats" message shows
+        (allauth's default is the password form again, which reads as if nothing happened)."""
+        return reverse("account_security")

@@ -232,6 +232,8 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
     """Turn 2FA on if ``code`` is the current code of the authenticator being set up.
 
     Returns the new backup codes (to be shown once), or None: a wrong code leaves 2FA off.
+    Raises ``SecondFactorThrottled`` inside django-otp's throttle window after a wrong code:
+    there the device refuses even the right code, and "wrong code" would be untrue.
     """
     user = request.user
     with transaction.atomic():
@@ -240,6 +242,10 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
             .filter(pk=device.pk, user=user, confirmed=False)
             .first()
         )
+        if device is not None:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                raise SecondFactorThrottled((info or {}).get("locked_until"))
         if device is None or not device.verify_token(normalize_code(code)):
             return None
         device.confirmed = True

@@ -102,19 +102,25 @@ def enable(request: HttpRequest) -> HttpResponse:
         return redirect("account_security")
     device = pending_authenticator(request.user)
     form = AuthenticatorCodeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        codes = confirm_authenticator(request, device, form.cleaned_data["code"])
-        if codes is not None:
-            request.session[NEW_CODES_SESSION_KEY] = codes
-            messages.success(request, _("Two-factor authentication is on."))
-            return redirect("two_factor_backup_codes")
-        form.add_error(
-            "code",
-            _(
-                "That code is not right, so two-factor authentication is still off. "
-                "Enter the code the app shows now."
-            ),
-        )
+        try:
+            codes = confirm_authenticator(request, device, form.cleaned_data["code"])
+        except SecondFactorThrottled as error:
+            form.add_error("code", throttled_message(error))
+            status = 429
+        else:
+            if codes is not None:
+                request.session[NEW_CODES_SESSION_KEY] = codes
+                messages.success(request, _("Two-factor authentication is on."))
+                return redirect("two_factor_backup_codes")
+            form.add_error(
+                "code",
+                _(
+                    "That code is not right, so two-factor authentication is still off. "
+                    "Enter the code the app shows now."
+                ),
+            )
     uri = otpauth_uri(device)
     return render(
         request,
@@ -123,7 +129,11 @@ def enable(request: HttpRequest) -> HttpResponse:
             "form": form,
             "qr_svg": qr_svg(uri, title=_("QR code for your authenticator app")),
             "secret": secret_text(device),
+            # On the phone that holds the authenticator app there is nothing to scan: the link
+            # opens the app with the account filled in.
+            "otpauth_uri": uri,
         },
+        status=status,
     )
 
 

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     # After OTPMiddleware: a signed-in session still owing its 2FA code counts as signed out.
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: "Du har loggats ut från den här enheten" for a device signed out elsewhere.
+    "account_security.middleware.SignedOutNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

@@ -118,3 +118,20 @@ class RevokedKey(models.Model):
 
     def __str__(self) -> str:
         return f"revoked at {self.revoked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EndedKey(models.Model):
+    """A browser session ended from elsewhere (another device, a password change, support):
+    the hash of its key, so that device's next page can say "Du har loggats ut från den här
+    enheten" instead of a bare login page. Read and deleted once, by
+    ``account_security.middleware``; ``clearsessions`` forgets the ones never read."""
+
+    key_hash = models.CharField(_("key hash"), max_length=64, primary_key=True)
+    ended_at = models.DateTimeField(_("ended"))
+
+    class Meta:
+        verbose_name = _("ended browser session")
+        verbose_name_plural = _("ended browser sessions")
+
+    def __str__(self) -> str:
+        return self.key_hash[:12]

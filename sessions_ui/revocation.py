@@ -12,7 +12,7 @@ import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sessions_ui.models import SNAPSHOT_FIELDS, Session
+from sessions_ui.models import SNAPSHOT_FIELDS, ClientKind, EndedKey, Session
 from sessions_ui.signals import sessions_ended
 
 # What the caller needs to describe the ended sessions (message, security log).
@@ -68,18 +68,28 @@ def session_store_class():
 
 
 def _delete_returning(
-    where: str, params: Sequence[Any], *, remember: bool = True
+    where: str, params: Sequence[Any], *, signed_out: bool = True
 ) -> list[EndedSession]:
-    """Delete the rows matching ``where``; ``remember``: record their keys as revoked (not
-    needed for expired rows: every cached entry carries its expiry and is checked against it)."""
+    """Delete the rows matching ``where``. ``signed_out`` (someone ended them, rather than
+    their time running out), in the same transaction: record their keys as revoked, the debt a
+    cache may owe (``sessions_ui.revoked_keys``; expired entries carry their own expiry), and
+    remember the ended browser sessions' key hashes (``EndedKey``) so each device is told on
+    its next page."""
     table = connection.ops.quote_name(Session._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
     sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"  # noqa: S608 - fixed identifiers, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
+        if signed_out:
+            # The same rows, before they go: one INSERT … SELECT however many there are.
+            marks = connection.ops.quote_name(EndedKey._meta.db_table)
+            cursor.execute(
+                f"INSERT INTO {marks} (key_hash, ended_at) SELECT key_hash, %s FROM {table} "  # noqa: S608 - fixed identifiers, values are parameters
+                f"WHERE ({where}) AND client = %s ON CONFLICT DO NOTHING",
+                [_db_value("last_activity", timezone.now()), *params, ClientKind.WEB.value],
+            )
         cursor.execute(sql, params)
         rows = [dict(zip(RETURNED, row, strict=True)) for row in cursor.fetchall()]
-        # The debt a cache may owe (sessions_ui.revoked_keys), in the same transaction.
-        if remember:
+        if signed_out:
             session_store_class().remember_revoked(row["key_hash"] for row in rows)
     if not rows:
         return []
@@ -110,7 +120,9 @@ def revoke_session(
     ``by_session`` is the public id of the session the user acted from, for the log.
     """
     pid = parse_public_id(public_id)
-    ended = _delete_returning('"user_id" = %s AND "public_id" = %s', [user.pk, _db_value("public_id", pid)])
+    ended = _delete_returning(
+        '"user_id" = %s AND "public_id" = %s', [user.pk, _db_value("public_id", pid)]
+    )
     if not ended:
         raise SessionNotFound(pid)
     _record(user, ended, reason, by_session)
@@ -152,9 +164,12 @@ def revoke_expired_sessions(now: datetime | None = None) -> list[EndedSession]:
     through here rather than a plain delete tells the listeners too, so a session that lives
     on in another system (an Immich session) ends there when it ends here.
     """
-    ended = _delete_returning(
-        '"expire_date" < %s', [_db_value("expire_date", now or timezone.now())], remember=False
-    )
+    now = now or timezone.now()
+    # An expired session's device is not told: it was not signed out by anyone.
+    ended = _delete_returning('"expire_date" < %s', [_db_value("expire_date", now)], signed_out=False)
+    EndedKey.objects.filter(
+        ended_at__lt=now - timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME)
+    ).delete()
     _record(None, ended, Reason.EXPIRED)
     return ended
 

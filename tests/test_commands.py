@@ -1,11 +1,16 @@
-"""Management commands: the dev-only demo account."""
+"""Management commands: the dev-only demo account (account_security/management/commands)."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
+from account_security.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+from account_security.presentation import session_cards
+from accounts.models import EventKind, SecurityEvent
 from sessions_ui.models import Session
+from tests.two_factor_support import add_authenticator
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +21,48 @@ def test_seed_demo_refuses_outside_debug():
     assert not Session.objects.exists()
 
 
-def test_seed_demo_makes_a_realistic_picture(settings, capsys):
+def demo_cards():
+    from django.contrib.auth import get_user_model
+
+    return session_cards(get_user_model().objects.get(email=DEMO_EMAIL), None)
+
+
+def test_seed_demo_tells_a_story_that_holds_together(settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
     out = capsys.readouterr().out
-    assert "demo@pixelunion.example" in out and "password" in out
-    rows = Session.objects.filter(user__email="demo@pixelunion.example")
-    assert rows.count() == 4
-    assert {r.country_code for r in rows} == {"SE", "DE", "GB"}
-    assert {r.device_kind for r in rows} == {"mobile", "app", "tablet", "desktop"}
+    assert DEMO_EMAIL in out and DEMO_PASSWORD in out and "ä" not in DEMO_PASSWORD
+    cards = demo_cards()
+    assert len(cards) == 5
+    assert {c.location.split(", ")[-1] for c in cards} == {"Sverige", "Storbritannien", "Tyskland"}
+    # Each of the five warning signs, once.
+    kinds = [str(flag.kind) for card in cards for flag in card.flags]
+    assert sorted(kinds) == sorted(
+        ["new_place", "new_device", "several_countries", "impossible_travel", "unusual_time"]
+    )
+    # The Säkerhetslogg holds the sign-in of every session the device list shows.
+    signed_in = set(
+        SecurityEvent.objects.filter(kind=EventKind.SIGN_IN).values_list(
+            "session_public_id", flat=True
+        )
+    )
+    assert {c.public_id for c in cards} <= signed_in
+    assert len(signed_in) > len(cards)  # and the earlier ones
+
+
+def test_make_demo_resets_password_and_two_factor(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(email=DEMO_EMAIL)
+    user.set_password("Something else entirely 7")
+    user.save()
+    add_authenticator(user)
+    call_command("seed_demo")
+    assert "make demo" in capsys.readouterr().out
+    call_command("seed_demo", "--reset")
+    assert len(demo_cards()) == 5
+    response = Client().post("/accounts/login/", {"login": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/account/security/"

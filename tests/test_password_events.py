@@ -51,6 +51,14 @@ def test_the_confirmation_says_how_many_devices_were_signed_out(user, password, 
     assert Session.objects.filter(user=user).count() == 1
 
 
+def test_a_password_change_returns_to_kontosakerhet_with_the_message(user, password, browser):
+    response = change_password(browser, password)
+    assert response.redirect_chain[-1][0] == "/account/security/"
+    page = re.sub(r"\s+", " ", response.content.decode())
+    assert "<h1>Kontosäkerhet</h1>" in page
+    assert "message--success" in page
+
+
 def test_a_password_change_is_logged_with_the_devices_it_signed_out(user, password, browser, phone):
     change_password(browser, password)
     changed = SecurityEvent.objects.get(kind=EventKind.PASSWORD_CHANGED)

@@ -53,17 +53,17 @@ def english(client: Client, path: str):
 # --- Enhetsaktivitet and Kontosäkerhet -------------------------------------------------------
 
 
-def test_flagged_sessions_come_first_highlighted_with_reasons(user, browser):
+def test_flagged_sessions_come_first_after_this_device_highlighted_with_reasons(user, browser):
     second = sign_in(user.email)  # the same browser and city again: nothing unusual
     # A new device in a new country: a warning.
     stranger = sign_in(user.email, user_agent=agents.FIREFOX_LINUX, ip=agents.IP_GERMANY)
     html = english(browser, DEVICES).content.decode()
     order = cards(html)
     assert [sid for sid, _ in order] == [
-        str(session_of(c).public_id) for c in (stranger, browser, second)
+        str(session_of(c).public_id) for c in (browser, stranger, second)
     ]
-    assert "session--flagged" in order[0][1]
-    assert all("session--flagged" not in cls for _, cls in order[1:])
+    assert "session--flagged" in order[1][1]
+    assert all("session--flagged" not in cls for _, cls in (order[0], *order[2:]))
     flagged = card_html(html, session_of(stranger).public_id)
     assert 'class="badge badge--warning"' in flagged
     assert "Unknown device: first sign-in with Firefox on Linux" in flagged

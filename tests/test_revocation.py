@@ -64,9 +64,9 @@ def deletes(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("DELETE")]
 
 
-# A revocation that finds nothing: the DELETE … RETURNING in its savepoint, and nothing else
-# (no cache, no signal, no security log).
-NOTHING_FOUND_QUERIES = 3  # SAVEPOINT, DELETE … RETURNING, RELEASE SAVEPOINT
+# A revocation that finds nothing: the ended-key marks and the DELETE … RETURNING in their
+# savepoint, and nothing else (no cache, no signal, no security log).
+NOTHING_FOUND_QUERIES = 4  # SAVEPOINT, INSERT … SELECT of the ended keys, DELETE … RETURNING, RELEASE
 
 
 class TestParsePublicId:

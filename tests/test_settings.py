@@ -236,3 +236,22 @@ def test_redis_sentinel_comes_from_the_environment():
     plain = _settings_json(REDIS_URL="redis://127.0.0.1:6379/0")["caches"]["sessions"]
     assert plain["LOCATION"] == "redis://127.0.0.1:6379/0"
     assert plain["OPTIONS"]["CLIENT_CLASS"] == "django_redis.client.DefaultClient"
+
+
+def test_a_django_log_line_is_printed_once_in_debug():
+    """runserver's "Watching for file changes" came out twice: Django's console handler and
+    the root's. The same INFO line through the "django" logger, in a debug process."""
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.utils.autoreload').info('Watching for file changes')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pixelunion.settings", "DJANGO_DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Watching for file changes") == 1

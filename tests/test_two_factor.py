@@ -73,6 +73,30 @@ def test_enrolment_shows_an_svg_qr_code_and_the_key_and_a_wrong_code_leaves_2fa_
     assert not SecurityEvent.objects.filter(kind=EventKind.TWO_FACTOR_ENABLED).exists()
 
 
+def test_enrolment_offers_an_otpauth_link_beside_the_qr_code(user, browser, clock):
+    html = browser.get(ENABLE).content.decode()
+    device = TOTPDevice.objects.get(user=user)
+    link = re.search(r'href="(otpauth://totp/[^"]+)" data-otpauth', html).group(1)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link.replace("&amp;", "&")).query)
+    assert b32decode(query["secret"][0] + "=" * (-len(query["secret"][0]) % 8)) == device.bin_key
+    assert "Öppna i autentiseringsappen" in html
+
+
+def test_a_right_code_inside_the_throttle_window_says_wait_not_wrong(user, browser, clock):
+    browser.get(ENABLE)
+    device = TOTPDevice.objects.get(user=user)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    assert browser.post(ENABLE, {"code": wrong}).status_code == 200
+    response = browser.post(ENABLE, {"code": code_for(device)})  # the clock stands still
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Vänta 1 sekund" in page and "Koden stämmer inte" not in page
+    assert not user_has_two_factor(user)
+    clock.shift(2)
+    response = browser.post(ENABLE, {"code": code_for(device)})
+    assert response.status_code == 302 and response["Location"] == CODES
+
+
 def test_confirming_with_the_current_code_turns_2fa_on_and_shows_ten_codes_once(
     user, browser, clock
 ):

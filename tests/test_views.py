@@ -222,3 +222,45 @@ def test_navigation_links_to_account_security(browser):
 def test_english_is_selectable(browser):
     response = browser.post("/i18n/setlang/", {"language": "en", "next": DEVICES}, follow=True)
     assert "Device activity" in text(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/account/security/",
+        DEVICES,
+        "/account/security/log/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/account/security/two-factor/enable/",
+    ],
+)
+def test_kontosakerhet_is_the_current_section_on_every_account_page(user, browser, path):
+    response = browser.get(path)
+    assert response.status_code == 200
+    nav = re.search(r'<nav class="site-nav".*?</nav>', response.content.decode(), re.DOTALL)
+    assert re.search(r'<a href="/account/security/"\s+aria-current="(page|true)"', nav.group(0))
+
+
+def test_support_is_one_click_away(user, browser):
+    for path in ("/account/security/", DEVICES):
+        html = browser.get(path).content.decode()
+        assert re.search(r'<a href="mailto:support@pixelunion\.example">Kontakta support</a>', html)
+
+
+def test_the_device_type_is_written_out(user, browser, phone):
+    html = browser.get(DEVICES).content.decode()
+    assert re.findall(r"<dd data-device-type>([^<]+)</dd>", html) == ["Dator", "Mobil"]
+
+
+# The session, the user (with its 2FA status), then per page: Kontosäkerhet and Enhetsaktivitet
+# the sessions and the sign-in events behind their signs (Enhetsaktivitet also the monthly
+# reminder switch); Säkerhetslogg the count and the page of events.
+@pytest.mark.parametrize(
+    ("path", "queries"),
+    [("/account/security/", 4), (DEVICES, 5), ("/account/security/log/", 4)],
+)
+def test_page_queries(user, browser, phone, path, queries, django_assert_num_queries):
+    browser.get(path)  # settle the activity write
+    with django_assert_num_queries(queries):
+        assert browser.get(path).status_code == 200

@@ -1,19 +1,16 @@
 """Accessibility and looks, in Chromium: an axe-core audit of every account page, the sign-out
-flow by keyboard alone, a 375 px phone screen without sideways scrolling, and the README's
-screenshots.
+flow by keyboard alone, a 375 px phone screen without sideways scrolling (test_screens.py checks
+every page at both sizes and takes the README's screenshots).
 
 axe-core comes from npm (``tests/e2e/package.json``; ``scripts/test.sh`` runs ``npm ci`` when
 ``tests/e2e/node_modules`` is missing) and is injected into the page under test. A violation of
 ``serious`` or ``critical`` impact fails the test; lesser ones are printed.
-
-Screenshots go to ``$TMPDIR/pixelunion-e2e/`` and, with ``UPDATE_SCREENSHOTS=1``, into ``docs/``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,7 +23,6 @@ from tests.e2e.conftest import E2E_DIR
 from tests.live import report
 
 AXE = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 HUB = "/account/security/"
 DEVICES = "/account/security/devices/"
 LOG = "/account/security/log/"
@@ -100,16 +96,6 @@ def describe(violations: list[dict]) -> list[str]:
 def fits(page, width: int) -> tuple[bool, int]:
     scroll = page.evaluate("document.documentElement.scrollWidth")
     return scroll <= width, scroll
-
-
-def screenshot(page, name: str) -> Path:
-    scratch = Path(tempfile.gettempdir()) / "pixelunion-e2e" / name
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(scratch), full_page=True)
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        (DOCS / name).write_bytes(scratch.read_bytes())
-    return scratch
 
 
 def other_session_id(page) -> str:
@@ -236,21 +222,3 @@ def test_signing_another_device_out_by_keyboard_alone(live_server, account):
     assert page.locator("li.session").count() == before - 1
     assert page.locator(f'li.session[data-session="{target}"]').count() == 0
     assert page.locator(".messages .message--success").count() == 1
-
-
-def test_screenshots_of_the_account_pages(live_server, new_context, calm_account):
-    """Kontosäkerhet on a desktop and a phone, Enhetsaktivitet on a phone (README)."""
-    user, page = calm_account
-    shots = []
-    phone = new_context(
-        agents.SAFARI_IPHONE, viewport=PHONE, extra_http_headers={"X-Forwarded-For": "83.250.1.1"}
-    )
-    phone_page = sign_in(phone, live_server.url, user.email)
-    phone_page.goto(live_server.url + HUB)
-    shots.append(screenshot(phone_page, "kontosakerhet-phone.png"))
-    phone_page.goto(live_server.url + DEVICES)
-    shots.append(screenshot(phone_page, "enhetsaktivitet-phone.png"))
-    page.goto(live_server.url + HUB)  # the laptop, now with the phone in its list
-    shots.append(screenshot(page, "kontosakerhet-desktop.png"))
-    for shot in shots:
-        assert shot.stat().st_size > 10_000
