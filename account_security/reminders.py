@@ -4,7 +4,7 @@ The help article recommends checking your sessions "Månadsvis – som en regelb
 säkerhetsrutin". Whoever asks for it gets, once a month, an email listing the devices signed in
 right now, a link to Enhetsaktivitet and a one-click unsubscribe link. ``manage.py
 send_session_reminders`` (daily, from cron) enqueues one task per account that is due; the
-worker (``manage.py db_worker``) sends it. A task claims its reminder with one conditional
+worker (``manage.py worker``) sends it, retrying with back-off. A task claims its reminder with one conditional
 UPDATE, so two cron runs or two workers never send the same month twice.
 """
 
@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_tasks import task
 
 from account_security.models import ReviewReminder
+from background.retry import retrying_task
 from account_security.presentation import activity_label
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
@@ -59,18 +60,23 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
     return len(ids)
 
 
-@task()
+@retrying_task
 def send_review_reminder(reminder_id: int) -> bool:
-    """The worker's side: claim this month's reminder, then send it. False if not due."""
+    """The worker's side: claim this month's reminder, then send it. False if not due.
+
+    Claim and send are one transaction: a mail server that refuses rolls the claim back, so
+    the retry (``background.retry``) finds the reminder still due instead of lost; the claimed
+    row stays locked while sending, so a second worker with the same task waits, then skips."""
     now = timezone.now()
-    claimed = due_reminders(now).filter(pk=reminder_id).update(last_sent_at=now)
-    if not claimed:
-        return False
-    reminder = ReviewReminder.objects.select_related("user").get(pk=reminder_id)
-    if not reminder.user.email:
-        return False
-    with translation.override(settings.LANGUAGE_CODE):
-        reminder_message(reminder, now).send()
+    with transaction.atomic():
+        claimed = due_reminders(now).filter(pk=reminder_id).update(last_sent_at=now)
+        if not claimed:
+            return False
+        reminder = ReviewReminder.objects.select_related("user").get(pk=reminder_id)
+        if not reminder.user.email:
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            reminder_message(reminder, now).send()
     return True
 
 

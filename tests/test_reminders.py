@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from account_security.models import ReviewReminder
 from tests import agents
-from tests.immich_support import run_worker
+from tests.task_worker import run_worker
 
 # The real worker closes its database connection when done: transactional tests, as for Immich.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,3 +76,21 @@ def test_the_unsubscribe_link_works_in_one_click_without_signing_in(user, browse
     assert not ReviewReminder.objects.exists()
     assert client.post(url).status_code == 404
     assert client.get("/account/security/reminders/unsubscribe/not-a-token/").status_code == 404
+
+
+def test_a_mail_server_that_is_down_loses_no_reminder(user, browser, settings, mailoutbox):
+    """The claim of the month is rolled back with the failed send, and the retry delivers it."""
+    from tests.task_worker import FAILED, READY, results
+
+    browser.post("/account/security/reminders/", {"reminder": "on"})
+    settings.EMAIL_BACKEND = "tests.test_alerts.BrokenBackend"
+    send_due()
+    assert reminders(mailoutbox) == []
+    failed, retry = results("send_review_reminder")[-2:]
+    assert failed.status == FAILED and retry.status == READY
+    assert ReviewReminder.objects.get().last_sent_at is None  # still due
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    retry.run_after = timezone.now()
+    retry.save(update_fields=["run_after"])
+    run_worker()
+    assert len(reminders(mailoutbox)) == 1
