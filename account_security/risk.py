@@ -17,10 +17,21 @@ What is familiar (the account's *memory*), folded oldest first:
   and it shows its note for those days and can be disowned at any time.
 * Places are compared by distance, not by name: a sign-in within ``near_km`` of a familiar spot
   is from a familiar place (GeoIP names the suburb, the next town, for the same line). A
-  *roaming network* — an autonomous system the account's own trusted sign-ins have used more
-  than ``ROAMING_KM`` apart, as a carrier places a phone 100–400 km off from one day to the
-  next — is familiar in every country it was used in, whatever city GeoIP names. Without a
+  *roaming network* — an autonomous system the account's own trusted sign-ins and sessions
+  have used from at least ``ROAMING_SPOTS`` distinct spots more than ``ROAMING_KM`` apart, as a
+  carrier places a phone 100–400 km off from one day to the next — is familiar in every
+  country it was used in, whatever city GeoIP names. Two spots are not enough: GeoIP puts a
+  home broadband line in the home town or, after a new address, in the next one (or the
+  operator's seat) 200 km off; that is still one line, not a network that roams, and an
+  attacker on the same big broadband operator elsewhere in the country is still "Ny plats". Without a
   network database (``GEOIP_ASN_DB``) a new town in a familiar country is still only a note.
+* Trusted sessions teach where they go, too: every distinct place a session has been used
+  from (``sessions_ui.places``: country, city, coordinates, network, first moment) is folded in
+  at that moment, if and only if the session's sign-in taught (above). The phone that signed
+  in at home and is then used daily on its carrier across the region, or on the office
+  network, makes those places and that network the account's own, so the new browser signing
+  in there is only "Okänd enhet". Where a session that did not teach (a warning no one
+  confirmed, an attacker's) has been teaches nothing.
 * The history read is the last ``RISK_HISTORY_DAYS`` (365) of sign-ins. Inside it, the memory
   keeps per place (city, country, spot) the last trusted sign-in *and how many there were*: a
   place with ``home_sign_ins`` trusted sign-ins is *home* and stays familiar for the whole
@@ -65,11 +76,15 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sessions_ui.places import Visit
+
 EARTH_RADIUS_KM = 6371.0088
 HALF_EARTH_KM = math.pi * EARTH_RADIUS_KM  # no two places are further apart
 MIN_ELAPSED = timedelta(minutes=1)  # two sign-ins "at once" still count as a minute apart
-# A network the account's own sign-ins used further apart than this roams (a carrier's).
+# A network the account's own sign-ins used from this many spots, further apart than
+# ROAMING_KM, roams (a carrier's); see the module docstring.
 ROAMING_KM = 150.0
+ROAMING_SPOTS = 3
 
 
 class FlagKind(enum.StrEnum):
@@ -102,6 +117,7 @@ class SignIn:
     ones flags are reported for. ``current_country`` is where such a session is now, if it moved
     after signing in (None: where it signed in). ``asn`` is the address's autonomous system and
     ``hosting`` whether that is a hosting or VPN operator's (the adapter knows the list).
+    ``visits`` are the places the session has been used from since (``sessions_ui.places``).
     """
 
     at: datetime
@@ -119,6 +135,7 @@ class SignIn:
     asn: int | None = None
     network: str = ""
     hosting: bool = False
+    visits: tuple[Visit, ...] = ()
 
     @property
     def country_now(self) -> str:
@@ -292,15 +309,32 @@ class _Memory:
         if sign_in.asn:
             self._learn_network(sign_in.asn, sign_in.country_code, spot)
 
+    def learn_visit(self, visit: Visit, at: datetime) -> None:
+        """A trusted session was used from ``visit``'s place at ``at``: the place and its
+        network become familiar (not a device or an hour: no one signed in)."""
+        if visit.country_code:
+            self.countries.add(visit.country_code)
+            _remember(self.places, (visit.country_code, ""), at)
+            if visit.city:
+                _remember(self.places, (visit.country_code, visit.city), at)
+        spot = None
+        if visit.latitude is not None and visit.longitude is not None:
+            spot = (visit.latitude, visit.longitude)
+            _remember(self.spots, spot, at)
+        if visit.asn:
+            self._learn_network(visit.asn, visit.country_code, spot)
+
     def _learn_network(self, asn: int, country: str, spot: tuple[float, float] | None) -> None:
         spots = self.networks.setdefault(asn, [])
         if country:
             self.network_countries.setdefault(asn, set()).add(country)
         if spot is None or spot in spots or asn in self.roaming:
             return
-        if any(haversine_km(*spot, *other) > ROAMING_KM for other in spots):
-            self.roaming.add(asn)
         spots.append(spot)
+        if len(spots) >= ROAMING_SPOTS and any(
+            haversine_km(*a, *b) > ROAMING_KM for i, a in enumerate(spots) for b in spots[:i]
+        ):
+            self.roaming.add(asn)
 
 
 def _still_familiar(seen: _Seen | None, at: datetime, t: Thresholds) -> bool:
@@ -448,8 +482,18 @@ def _several_countries(
     )
 
 
-def _order(sign_in: SignIn) -> tuple[datetime, str]:
-    return (sign_in.at, str(sign_in.session_id or ""))
+def _timeline(history: Sequence[SignIn]) -> list[tuple[SignIn, Visit | None, datetime]]:
+    """Sign-ins and the visits of their sessions, oldest first. A visit comes after the
+    sign-in it belongs to (never before it: the session's first request may precede it)."""
+    entries: list[tuple[tuple[datetime, int, str], SignIn, Visit | None, datetime]] = []
+    for sign_in in history:
+        session = str(sign_in.session_id or "")
+        entries.append(((sign_in.at, 0, session), sign_in, None, sign_in.at))
+        for visit in sign_in.visits:
+            at = max(visit.at, sign_in.at)
+            entries.append(((at, 1, session), sign_in, visit, at))
+    entries.sort(key=lambda entry: entry[0])
+    return [(sign_in, visit, at) for _, sign_in, visit, at in entries]
 
 
 def assess(
@@ -464,10 +508,16 @@ def assess(
     memory = _Memory()
     at_sign_in: dict[Hashable, list[Flag]] = {}
     latest: dict[Hashable, SignIn] = {}
-    for sign_in in sorted(history, key=_order):
+    taught: dict[int, bool] = {}  # by id() of the sign-in that carries the visits
+    for sign_in, visit, at in _timeline(history):
+        if visit is not None:
+            if taught.get(id(sign_in)):
+                memory.learn_visit(visit, at)
+            continue
         flags = _sign_in_flags(sign_in, memory, t)
         memory.seen += 1
-        if teaches(sign_in, flags, now, t):
+        taught[id(sign_in)] = teaches(sign_in, flags, now, t)
+        if taught[id(sign_in)]:
             memory.learn(sign_in, t)
         if sign_in.session_id is not None and sign_in.active_at is not None:
             at_sign_in[sign_in.session_id] = flags

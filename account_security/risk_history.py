@@ -25,6 +25,7 @@ from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
 from sessions_ui.networks import is_hosting_network
+from sessions_ui.places import visits
 
 # Session columns the signals need on top of what the device list shows.
 SESSION_FIELDS = (
@@ -35,6 +36,7 @@ SESSION_FIELDS = (
     "time_zone",
     "latitude",
     "longitude",
+    "places",
     *SNAPSHOT_FIELDS,
 )
 EVENT_FIELDS = (
@@ -125,14 +127,16 @@ def _sign_in_from_row(row: Session) -> SignIn:
         confirmed=getattr(row, "verdict", None) == Verdict.MINE,
         session_id=row.public_id,
         active_at=row.last_activity,
+        visits=visits(row.places),
     )
 
 
 def _attach(sign_in: SignIn, row: Session, same_ip: bool) -> SignIn:
-    """A live session's latest sign-in event, told where the session is now."""
+    """A live session's latest sign-in event, told where the session is now and has been."""
     changes: dict[str, Any] = {
         "active_at": row.last_activity,
         "current_country": row.country_code,
+        "visits": visits(row.places),
         "confirmed": sign_in.confirmed or getattr(row, "verdict", None) == Verdict.MINE,
     }
     if same_ip:  # the row's GeoIP facts describe the very address it signed in from
