@@ -23,7 +23,10 @@ What is familiar (the account's *memory*), folded oldest first:
   country it was used in, whatever city GeoIP names. Two spots are not enough: GeoIP puts a
   home broadband line in the home town or, after a new address, in the next one (or the
   operator's seat) 200 km off; that is still one line, not a network that roams, and an
-  attacker on the same big broadband operator elsewhere in the country is still "Ny plats". Without a
+  attacker on the same big broadband operator elsewhere in the country is still "Ny plats".
+  The other way round, the positions GeoIP gives a roaming network are not places: the towns
+  a carrier put the phone in make that carrier familiar, not those towns for any other
+  network (a stranger on home broadband in one of them is still "Ny plats"). Without a
   network database (``GEOIP_ASN_DB``) a new town in a familiar country is still only a note.
 * Trusted sessions teach where they go, too: every distinct place a session has been used
   from (``sessions_ui.places``: country, city, coordinates, network, first moment) is folded in
@@ -266,11 +269,16 @@ class _Seen:
         self.count += 1
 
 
-def _remember(table: dict, key: Hashable, at: datetime) -> None:
-    if key in table:
-        table[key].add(at)
+# Trusted sign-ins at a place (or spot), by the network they came through (None: unknown).
+_ByNetwork = dict[int | None, _Seen]
+
+
+def _remember(table: dict, key: Hashable, at: datetime, asn: int | None) -> None:
+    by_network = table.setdefault(key, {})
+    if asn in by_network:
+        by_network[asn].add(at)
     else:
-        table[key] = _Seen(at)
+        by_network[asn] = _Seen(at)
 
 
 @dataclass
@@ -278,9 +286,9 @@ class _Memory:
     """What the trusted sign-ins so far teach (the summary of the history, see module doc)."""
 
     seen: int = 0  # sign-ins so far, trusted or not
-    places: dict[tuple[str, str], _Seen] = field(default_factory=dict)
+    places: dict[tuple[str, str], _ByNetwork] = field(default_factory=dict)
     countries: set[str] = field(default_factory=set)
-    spots: dict[tuple[float, float], _Seen] = field(default_factory=dict)
+    spots: dict[tuple[float, float], _ByNetwork] = field(default_factory=dict)
     devices: set[str] = field(default_factory=set)
     hours: set[int] = field(default_factory=set)
     hour_samples: int = 0
@@ -294,16 +302,17 @@ class _Memory:
     def learn(self, sign_in: SignIn, thresholds: Thresholds) -> None:
         if sign_in.country_code:
             self.countries.add(sign_in.country_code)
-            _remember(self.places, (sign_in.country_code, ""), sign_in.at)
+            _remember(self.places, (sign_in.country_code, ""), sign_in.at, sign_in.asn)
             if sign_in.city:
-                _remember(self.places, (sign_in.country_code, sign_in.city), sign_in.at)
+                place = (sign_in.country_code, sign_in.city)
+                _remember(self.places, place, sign_in.at, sign_in.asn)
         if sign_in.device_key:
             self.devices.add(sign_in.device_key)
         self.hours.add(local_time(sign_in, thresholds).hour)
         self.hour_samples += 1
         spot = sign_in.spot
         if spot is not None:
-            _remember(self.spots, spot, sign_in.at)
+            _remember(self.spots, spot, sign_in.at, sign_in.asn)
             self.located.pop(spot, None)
             self.located[spot] = sign_in
         if sign_in.asn:
@@ -314,13 +323,13 @@ class _Memory:
         network become familiar (not a device or an hour: no one signed in)."""
         if visit.country_code:
             self.countries.add(visit.country_code)
-            _remember(self.places, (visit.country_code, ""), at)
+            _remember(self.places, (visit.country_code, ""), at, visit.asn)
             if visit.city:
-                _remember(self.places, (visit.country_code, visit.city), at)
+                _remember(self.places, (visit.country_code, visit.city), at, visit.asn)
         spot = None
         if visit.latitude is not None and visit.longitude is not None:
             spot = (visit.latitude, visit.longitude)
-            _remember(self.spots, spot, at)
+            _remember(self.spots, spot, at, visit.asn)
         if visit.asn:
             self._learn_network(visit.asn, visit.country_code, spot)
 
@@ -337,18 +346,26 @@ class _Memory:
             self.roaming.add(asn)
 
 
-def _still_familiar(seen: _Seen | None, at: datetime, t: Thresholds) -> bool:
-    if seen is None:
-        return False
-    return seen.count >= t.home_sign_ins or at - seen.last <= timedelta(days=t.new_place_days)
+def _still_familiar(
+    by_network: _ByNetwork | None, at: datetime, memory: _Memory, t: Thresholds
+) -> bool:
+    """Whether trusted sign-ins at a place still make it familiar at ``at``: a home (many of
+    them) or recent enough, through a network whose positions mean a place (not one that roams:
+    a carrier's GeoIP position says where its gateway is, not where the phone was)."""
+    return any(
+        (seen.count >= t.home_sign_ins or at - seen.last <= timedelta(days=t.new_place_days))
+        and asn not in memory.roaming
+        for asn, seen in (by_network or {}).items()
+    )
 
 
 def _familiar_place(sign_in: SignIn, memory: _Memory, t: Thresholds) -> bool:
-    if _still_familiar(memory.places.get((sign_in.country_code, sign_in.city)), sign_in.at, t):
+    place = memory.places.get((sign_in.country_code, sign_in.city))
+    if _still_familiar(place, sign_in.at, memory, t):
         return True
     spot = sign_in.spot
     if spot is not None and any(
-        haversine_km(*spot, *other) <= t.near_km and _still_familiar(seen, sign_in.at, t)
+        haversine_km(*spot, *other) <= t.near_km and _still_familiar(seen, sign_in.at, memory, t)
         for other, seen in memory.spots.items()
     ):
         return True

@@ -189,8 +189,24 @@ def sign_in_history(
 
 
 def session_flags(
-    user, now: datetime, *, sessions: Sequence[Session] | None = None
+    user,
+    now: datetime,
+    *,
+    sessions: Sequence[Session] | None = None,
+    current: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, tuple[Flag, ...]]:
-    """Flags of each of the user's live sessions, by public id."""
+    """Flags of each of the user's live sessions, by public id.
+
+    ``current`` is the session of the person looking: it is active now, whenever its row last
+    recorded activity (a person back after two days is in their country now, and a session
+    signed in abroad meanwhile is in another one: "Flera länder").
+    """
     history = sign_in_history(user, now, sessions=sessions)
+    if current is not None:
+        history = [
+            replace(sign_in, active_at=now)
+            if sign_in.session_id == current and sign_in.active_at is not None
+            else sign_in
+            for sign_in in history
+        ]
     return {key: flags for key, flags in assess(history, now, Thresholds.from_settings()).items()}

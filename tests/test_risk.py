@@ -626,3 +626,25 @@ def test_a_visit_does_not_change_what_an_earlier_sign_in_showed():
     )
     stranger = signed_in(timedelta(days=6), OREBRO, IPHONE, sid="x", active=timedelta(hours=2))
     assert FlagKind.NEW_PLACE in kinds(assess([*routine(days=60), phone, stranger], NOW, T)["x"])
+
+
+def test_the_towns_a_carrier_puts_the_phone_in_are_not_places():
+    """The trusted phone's carrier has placed it in Uppsala, Göteborg and Umeå (so the carrier
+    roams): a stranger on home broadband in Göteborg with a new browser is still a new place."""
+    phone = SignIn(
+        at=at(timedelta(days=40)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=tuple(
+            visit(timedelta(days=d), place, CARRIER["asn"])
+            for d, place in ((30, UPPSALA), (20, GOTHENBURG), (10, UMEA))
+        ),
+    )
+    stranger = SignIn(at=NOW, **GOTHENBURG, **IPHONE, asn=3301)
+    flags = flags_for(stranger, [*routine(days=60), phone], NOW, T)
+    assert kinds(flags) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+    # Through the carrier itself, the same phone's browser is only a new device.
+    own = SignIn(at=NOW, **GOTHENBURG, **IPHONE, **CARRIER)
+    assert kinds(flags_for(own, [*routine(days=60), phone], NOW, T)) == {FlagKind.NEW_DEVICE}

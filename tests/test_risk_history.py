@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import FlagKind
+from account_security.risk import FlagKind, is_warning
 from account_security.risk_history import session_flags, sessions_for_risk, sign_in_history
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui import places
@@ -198,3 +198,24 @@ def test_where_a_live_session_has_been_used_comes_with_it(user):
     for public_id in (with_event.public_id, row_only.public_id):
         [seen] = history[public_id].visits
         assert (seen.city, seen.asn, seen.at) == ("Örebro", 2603, moment.replace(microsecond=0))
+
+
+def test_the_session_of_the_person_looking_is_active_now(user):
+    """Back after three days at home, the person looks at the list: a session signed in from
+    Germany an hour ago, with the usual browser, is in another country than they are now."""
+    laptop = live(user, last_activity=timezone.now() - timedelta(days=3))
+    logged_sign_in(user, timedelta(days=40), session=laptop)
+    stranger = live(user, agents.IP_GERMANY, agents.CHROME_WINDOWS)
+    logged_sign_in(
+        user,
+        timedelta(hours=1),
+        session=stranger,
+        ip=agents.IP_GERMANY,
+        country_code="DE",
+        city="",
+    )
+    unseen = session_flags(user, timezone.now())[stranger.public_id]
+    assert FlagKind.SEVERAL_COUNTRIES not in {f.kind for f in unseen}
+    seen = session_flags(user, timezone.now(), current=laptop.public_id)[stranger.public_id]
+    assert {f.kind for f in seen} == {FlagKind.NEW_PLACE, FlagKind.SEVERAL_COUNTRIES}
+    assert is_warning(seen)
