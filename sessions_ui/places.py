@@ -9,7 +9,10 @@ system) with the moment it was first used from there, written in the same UPDATE
 the new address (a conditional append: no read, no extra query), and read along with the row
 by the device list (no extra query either).
 
-The text is bounded (``MAX_CHARS``): once full it stops growing; the first places are kept.
+A place is written again in each new ``PERIOD`` it is used from (a line per place per 30
+days), so a place used month after month counts as often as it was come back to, and is not
+forgotten because its first visit is old. The text is bounded (``MAX_CHARS``): once full it
+stops growing; the first lines are kept.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from django.db.models import Case, F, Q, TextField, Value, When
 from django.db.models.functions import Concat, Length
 from django.db.models.lookups import GreaterThanOrEqual
 
-# About 40 places; a phone on a carrier network in one country needs fewer than 30.
-MAX_CHARS = 2000
+# About 120 lines: a phone on a carrier network in one country for months, an office.
+MAX_CHARS = 6000
+PERIOD_SECONDS = 30 * 86400
 _SEP = "|"
 
 
@@ -57,10 +61,13 @@ def _key(location: dict[str, Any], asn: int | None) -> str | None:
 
 
 def line(location: dict[str, Any], asn: int | None, now: datetime) -> str:
-    """The line for a place (``location_fields`` of an address and its network); "" when the
-    address has no known place."""
+    """The line for a place (``location_fields`` of an address and its network) in the period
+    of ``now``; "" when the address has no known place."""
     key = _key(location, asn)
-    return "" if key is None else f"{int(now.timestamp())}{key}\n"
+    if key is None:
+        return ""
+    moment = int(now.timestamp())
+    return f"{moment}{key}{_SEP}{moment // PERIOD_SECONDS}\n"
 
 
 def appended(new_line: str) -> Any:
@@ -89,9 +96,9 @@ def visits(text: str) -> tuple[Visit, ...]:
     found = []
     for entry in (text or "").splitlines():
         parts = entry.split(_SEP)
-        if len(parts) != 6 or not parts[0].isdigit() or not parts[1]:
+        if len(parts) != 7 or not parts[0].isdigit() or not parts[1]:
             continue
-        moment, country, lat, lon, asn, city = parts
+        moment, country, lat, lon, asn, city, _period = parts
         latitude, longitude = _number(lat), _number(lon)
         if latitude is None or longitude is None:
             latitude = longitude = None

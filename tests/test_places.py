@@ -8,7 +8,7 @@ query), read back as ``Visit``s. Locations come from tests/geoip_fixtures.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -73,6 +73,24 @@ class TestThroughTheStore:
         assert _use(store, IP_BERLIN, T1.replace(hour=21))
         found = places.visits(_places(store))
         assert [(v.city, v.at) for v in found] == [("Stockholm", T0), ("Berlin", T1)]
+
+    def test_a_place_used_again_in_a_later_period_is_written_again(self, geoip_db, user):
+        """The office month after month: a line per 30 days, so it counts as often as it was
+        come back to and its latest visit is recent."""
+        with time_machine.travel(T0, tick=False):
+            store = start_session(user, ClientInfo(IP_STOCKHOLM, agents.IMMICH_ANDROID))
+        later = T0 + timedelta(days=31)
+        assert _use(store, IP_BERLIN, T1)
+        assert _use(store, IP_STOCKHOLM, later)
+        assert _use(store, IP_BERLIN, later + timedelta(hours=1))
+        assert _use(store, IP_STOCKHOLM, later + timedelta(hours=2))  # same period: known
+        found = [(v.city, v.at) for v in places.visits(_places(store))]
+        assert found == [
+            ("Stockholm", T0),
+            ("Berlin", T1),
+            ("Stockholm", later),
+            ("Berlin", later + timedelta(hours=1)),
+        ]
 
     def test_the_text_stops_growing_when_full(self, geoip_db, user):
         with time_machine.travel(T0, tick=False):

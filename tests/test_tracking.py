@@ -38,8 +38,9 @@ IP_NORWAY = "198.51.100.1"  # Norway, no city
 
 LAPTOP = ClientInfo(IP_STOCKHOLM, agents.CHROME_WINDOWS)
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-STOCKHOLM_LINE = f"{int(NOW.timestamp())}|SE|59.3300|18.0600||Stockholm\n"
-BERLIN_LINE = f"{int(NOW.timestamp())}|DE|52.5200|13.4000||Berlin\n"
+PERIOD = int(NOW.timestamp()) // (30 * 86400)
+STOCKHOLM_LINE = f"{int(NOW.timestamp())}|SE|59.3300|18.0600||Stockholm|{PERIOD}\n"
+BERLIN_LINE = f"{int(NOW.timestamp())}|DE|52.5200|13.4000||Berlin|{PERIOD}\n"
 
 DEVICE_KEYS = {"device_kind", "browser", "os", "device_model", "app_version"}
 LOCATION_KEYS = {"country_code", "city", "time_zone", "latitude", "longitude"}
