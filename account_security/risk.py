@@ -30,7 +30,9 @@ What is familiar (the account's *memory*), folded oldest first:
   network database (``GEOIP_ASN_DB``) a new town in a familiar country is still only a note.
 * Trusted sessions teach where they go, too: every distinct place a session has been used
   from (``sessions_ui.places``: country, city, coordinates, network, first moment) is folded in
-  at that moment, if and only if the session's sign-in taught (above). The phone that signed
+  at that moment, if and only if the session's sign-in taught (above), and only inside a
+  country the account's trusted sign-ins have come from (a session carried abroad does not make
+  the holiday city familiar to the next stranger signing in there; a sign-in would). The phone that signed
   in at home and is then used daily on its carrier across the region, or on the office
   network, makes those places and that network the account's own, so the new browser signing
   in there is only "Okänd enhet". Where a session that did not teach (a warning no one
@@ -320,9 +322,12 @@ class _Memory:
 
     def learn_visit(self, visit: Visit, at: datetime) -> None:
         """A trusted session was used from ``visit``'s place at ``at``: the place and its
-        network become familiar (not a device or an hour: no one signed in)."""
+        network become familiar (not a device or an hour: no one signed in) - inside a country
+        the account's trusted sign-ins have come from (a session moving with its cookie proves
+        less than a sign-in: it extends familiarity in a known country, never opens a new one)."""
+        if visit.country_code not in self.countries:
+            return
         if visit.country_code:
-            self.countries.add(visit.country_code)
             _remember(self.places, (visit.country_code, ""), at, visit.asn)
             if visit.city:
                 _remember(self.places, (visit.country_code, visit.city), at, visit.asn)

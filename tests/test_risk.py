@@ -648,3 +648,20 @@ def test_the_towns_a_carrier_puts_the_phone_in_are_not_places():
     # Through the carrier itself, the same phone's browser is only a new device.
     own = SignIn(at=NOW, **GOTHENBURG, **IPHONE, **CARRIER)
     assert kinds(flags_for(own, [*routine(days=60), phone], NOW, T)) == {FlagKind.NEW_DEVICE}
+
+
+def test_a_trusted_session_carried_abroad_does_not_open_a_new_country():
+    """The phone was used in Berlin on holiday last month: a stranger signing in from Berlin
+    with a new browser is still a new place in a new country, and a warning."""
+    phone = SignIn(
+        at=at(timedelta(days=60)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=(visit(timedelta(days=30), BERLIN, 3320),),
+    )
+    stranger = SignIn(at=NOW, **BERLIN, **IPHONE, asn=3320)
+    flags = flags_for(stranger, [*routine(days=90), phone], NOW, T)
+    assert kinds(flags) >= {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+    assert [f.new_country for f in flags if f.kind == FlagKind.NEW_PLACE] == [True]
