@@ -91,7 +91,7 @@ def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard
     first. Two queries: the sessions, and the sign-in events the flags need."""
     now = timezone.now()
     rows = list(sessions_for_risk(user).order_by("-last_activity"))
-    flags = session_flags(user, now, sessions=rows)
+    flags = session_flags(user, now, sessions=rows, current=current_public_id)
     cards = [
         session_card(row, current_public_id, now, flags.get(row.public_id, ())) for row in rows
     ]

@@ -17,10 +17,26 @@ What is familiar (the account's *memory*), folded oldest first:
   and it shows its note for those days and can be disowned at any time.
 * Places are compared by distance, not by name: a sign-in within ``near_km`` of a familiar spot
   is from a familiar place (GeoIP names the suburb, the next town, for the same line). A
-  *roaming network* — an autonomous system the account's own trusted sign-ins have used more
-  than ``ROAMING_KM`` apart, as a carrier places a phone 100–400 km off from one day to the
-  next — is familiar in every country it was used in, whatever city GeoIP names. Without a
+  *roaming network* — an autonomous system the account's own trusted sign-ins and sessions
+  have used from at least ``ROAMING_SPOTS`` distinct spots more than ``ROAMING_KM`` apart, as a
+  carrier places a phone 100–400 km off from one day to the next — is familiar in every
+  country it was used in, whatever city GeoIP names. Two spots are not enough: GeoIP puts a
+  home broadband line in the home town or, after a new address, in the next one (or the
+  operator's seat) 200 km off; that is still one line, not a network that roams, and an
+  attacker on the same big broadband operator elsewhere in the country is still "Ny plats".
+  The other way round, the positions GeoIP gives a roaming network are not places: the towns
+  a carrier put the phone in make that carrier familiar, not those towns for any other
+  network (a stranger on home broadband in one of them is still "Ny plats"). Without a
   network database (``GEOIP_ASN_DB``) a new town in a familiar country is still only a note.
+* Trusted sessions teach where they go, too: every distinct place a session has been used
+  from (``sessions_ui.places``: country, city, coordinates, network, first moment) is folded in
+  at that moment, if and only if the session's sign-in taught (above), and only inside a
+  country the account's trusted sign-ins have come from (a session carried abroad does not make
+  the holiday city familiar to the next stranger signing in there; a sign-in would). The phone that signed
+  in at home and is then used daily on its carrier across the region, or on the office
+  network, makes those places and that network the account's own, so the new browser signing
+  in there is only "Okänd enhet". Where a session that did not teach (a warning no one
+  confirmed, an attacker's) has been teaches nothing.
 * The history read is the last ``RISK_HISTORY_DAYS`` (365) of sign-ins. Inside it, the memory
   keeps per place (city, country, spot) the last trusted sign-in *and how many there were*: a
   place with ``home_sign_ins`` trusted sign-ins is *home* and stays familiar for the whole
@@ -65,11 +81,15 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sessions_ui.places import Visit
+
 EARTH_RADIUS_KM = 6371.0088
 HALF_EARTH_KM = math.pi * EARTH_RADIUS_KM  # no two places are further apart
 MIN_ELAPSED = timedelta(minutes=1)  # two sign-ins "at once" still count as a minute apart
-# A network the account's own sign-ins used further apart than this roams (a carrier's).
+# A network the account's own sign-ins used from this many spots, further apart than
+# ROAMING_KM, roams (a carrier's); see the module docstring.
 ROAMING_KM = 150.0
+ROAMING_SPOTS = 3
 
 
 class FlagKind(enum.StrEnum):
@@ -102,6 +122,7 @@ class SignIn:
     ones flags are reported for. ``current_country`` is where such a session is now, if it moved
     after signing in (None: where it signed in). ``asn`` is the address's autonomous system and
     ``hosting`` whether that is a hosting or VPN operator's (the adapter knows the list).
+    ``visits`` are the places the session has been used from since (``sessions_ui.places``).
     """
 
     at: datetime
@@ -119,6 +140,7 @@ class SignIn:
     asn: int | None = None
     network: str = ""
     hosting: bool = False
+    visits: tuple[Visit, ...] = ()
 
     @property
     def country_now(self) -> str:
@@ -249,11 +271,16 @@ class _Seen:
         self.count += 1
 
 
-def _remember(table: dict, key: Hashable, at: datetime) -> None:
-    if key in table:
-        table[key].add(at)
+# Trusted sign-ins at a place (or spot), by the network they came through (None: unknown).
+_ByNetwork = dict[int | None, _Seen]
+
+
+def _remember(table: dict, key: Hashable, at: datetime, asn: int | None) -> None:
+    by_network = table.setdefault(key, {})
+    if asn in by_network:
+        by_network[asn].add(at)
     else:
-        table[key] = _Seen(at)
+        by_network[asn] = _Seen(at)
 
 
 @dataclass
@@ -261,9 +288,9 @@ class _Memory:
     """What the trusted sign-ins so far teach (the summary of the history, see module doc)."""
 
     seen: int = 0  # sign-ins so far, trusted or not
-    places: dict[tuple[str, str], _Seen] = field(default_factory=dict)
+    places: dict[tuple[str, str], _ByNetwork] = field(default_factory=dict)
     countries: set[str] = field(default_factory=set)
-    spots: dict[tuple[float, float], _Seen] = field(default_factory=dict)
+    spots: dict[tuple[float, float], _ByNetwork] = field(default_factory=dict)
     devices: set[str] = field(default_factory=set)
     hours: set[int] = field(default_factory=set)
     hour_samples: int = 0
@@ -277,20 +304,39 @@ class _Memory:
     def learn(self, sign_in: SignIn, thresholds: Thresholds) -> None:
         if sign_in.country_code:
             self.countries.add(sign_in.country_code)
-            _remember(self.places, (sign_in.country_code, ""), sign_in.at)
+            _remember(self.places, (sign_in.country_code, ""), sign_in.at, sign_in.asn)
             if sign_in.city:
-                _remember(self.places, (sign_in.country_code, sign_in.city), sign_in.at)
+                place = (sign_in.country_code, sign_in.city)
+                _remember(self.places, place, sign_in.at, sign_in.asn)
         if sign_in.device_key:
             self.devices.add(sign_in.device_key)
         self.hours.add(local_time(sign_in, thresholds).hour)
         self.hour_samples += 1
         spot = sign_in.spot
         if spot is not None:
-            _remember(self.spots, spot, sign_in.at)
+            _remember(self.spots, spot, sign_in.at, sign_in.asn)
             self.located.pop(spot, None)
             self.located[spot] = sign_in
         if sign_in.asn:
             self._learn_network(sign_in.asn, sign_in.country_code, spot)
+
+    def learn_visit(self, visit: Visit, at: datetime) -> None:
+        """A trusted session was used from ``visit``'s place at ``at``: the place and its
+        network become familiar (not a device or an hour: no one signed in) - inside a country
+        the account's trusted sign-ins have come from (a session moving with its cookie proves
+        less than a sign-in: it extends familiarity in a known country, never opens a new one)."""
+        if visit.country_code not in self.countries:
+            return
+        if visit.country_code:
+            _remember(self.places, (visit.country_code, ""), at, visit.asn)
+            if visit.city:
+                _remember(self.places, (visit.country_code, visit.city), at, visit.asn)
+        spot = None
+        if visit.latitude is not None and visit.longitude is not None:
+            spot = (visit.latitude, visit.longitude)
+            _remember(self.spots, spot, at, visit.asn)
+        if visit.asn:
+            self._learn_network(visit.asn, visit.country_code, spot)
 
     def _learn_network(self, asn: int, country: str, spot: tuple[float, float] | None) -> None:
         spots = self.networks.setdefault(asn, [])
@@ -298,23 +344,33 @@ class _Memory:
             self.network_countries.setdefault(asn, set()).add(country)
         if spot is None or spot in spots or asn in self.roaming:
             return
-        if any(haversine_km(*spot, *other) > ROAMING_KM for other in spots):
-            self.roaming.add(asn)
         spots.append(spot)
+        if len(spots) >= ROAMING_SPOTS and any(
+            haversine_km(*a, *b) > ROAMING_KM for i, a in enumerate(spots) for b in spots[:i]
+        ):
+            self.roaming.add(asn)
 
 
-def _still_familiar(seen: _Seen | None, at: datetime, t: Thresholds) -> bool:
-    if seen is None:
-        return False
-    return seen.count >= t.home_sign_ins or at - seen.last <= timedelta(days=t.new_place_days)
+def _still_familiar(
+    by_network: _ByNetwork | None, at: datetime, memory: _Memory, t: Thresholds
+) -> bool:
+    """Whether trusted sign-ins at a place still make it familiar at ``at``: a home (many of
+    them) or recent enough, through a network whose positions mean a place (not one that roams:
+    a carrier's GeoIP position says where its gateway is, not where the phone was)."""
+    return any(
+        (seen.count >= t.home_sign_ins or at - seen.last <= timedelta(days=t.new_place_days))
+        and asn not in memory.roaming
+        for asn, seen in (by_network or {}).items()
+    )
 
 
 def _familiar_place(sign_in: SignIn, memory: _Memory, t: Thresholds) -> bool:
-    if _still_familiar(memory.places.get((sign_in.country_code, sign_in.city)), sign_in.at, t):
+    place = memory.places.get((sign_in.country_code, sign_in.city))
+    if _still_familiar(place, sign_in.at, memory, t):
         return True
     spot = sign_in.spot
     if spot is not None and any(
-        haversine_km(*spot, *other) <= t.near_km and _still_familiar(seen, sign_in.at, t)
+        haversine_km(*spot, *other) <= t.near_km and _still_familiar(seen, sign_in.at, memory, t)
         for other, seen in memory.spots.items()
     ):
         return True
@@ -448,8 +504,18 @@ def _several_countries(
     )
 
 
-def _order(sign_in: SignIn) -> tuple[datetime, str]:
-    return (sign_in.at, str(sign_in.session_id or ""))
+def _timeline(history: Sequence[SignIn]) -> list[tuple[SignIn, Visit | None, datetime]]:
+    """Sign-ins and the visits of their sessions, oldest first. A visit comes after the
+    sign-in it belongs to (never before it: the session's first request may precede it)."""
+    entries: list[tuple[tuple[datetime, int, str], SignIn, Visit | None, datetime]] = []
+    for sign_in in history:
+        session = str(sign_in.session_id or "")
+        entries.append(((sign_in.at, 0, session), sign_in, None, sign_in.at))
+        for visit in sign_in.visits:
+            at = max(visit.at, sign_in.at)
+            entries.append(((at, 1, session), sign_in, visit, at))
+    entries.sort(key=lambda entry: entry[0])
+    return [(sign_in, visit, at) for _, sign_in, visit, at in entries]
 
 
 def assess(
@@ -464,10 +530,16 @@ def assess(
     memory = _Memory()
     at_sign_in: dict[Hashable, list[Flag]] = {}
     latest: dict[Hashable, SignIn] = {}
-    for sign_in in sorted(history, key=_order):
+    taught: dict[int, bool] = {}  # by id() of the sign-in that carries the visits
+    for sign_in, visit, at in _timeline(history):
+        if visit is not None:
+            if taught.get(id(sign_in)):
+                memory.learn_visit(visit, at)
+            continue
         flags = _sign_in_flags(sign_in, memory, t)
         memory.seen += 1
-        if teaches(sign_in, flags, now, t):
+        taught[id(sign_in)] = teaches(sign_in, flags, now, t)
+        if taught[id(sign_in)]:
             memory.learn(sign_in, t)
         if sign_in.session_id is not None and sign_in.active_at is not None:
             at_sign_in[sign_in.session_id] = flags

@@ -25,6 +25,7 @@ from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
 from sessions_ui.networks import is_hosting_network
+from sessions_ui.places import visits
 
 # Session columns the signals need on top of what the device list shows.
 SESSION_FIELDS = (
@@ -35,6 +36,7 @@ SESSION_FIELDS = (
     "time_zone",
     "latitude",
     "longitude",
+    "places",
     *SNAPSHOT_FIELDS,
 )
 EVENT_FIELDS = (
@@ -125,14 +127,16 @@ def _sign_in_from_row(row: Session) -> SignIn:
         confirmed=getattr(row, "verdict", None) == Verdict.MINE,
         session_id=row.public_id,
         active_at=row.last_activity,
+        visits=visits(row.places),
     )
 
 
 def _attach(sign_in: SignIn, row: Session, same_ip: bool) -> SignIn:
-    """A live session's latest sign-in event, told where the session is now."""
+    """A live session's latest sign-in event, told where the session is now and has been."""
     changes: dict[str, Any] = {
         "active_at": row.last_activity,
         "current_country": row.country_code,
+        "visits": visits(row.places),
         "confirmed": sign_in.confirmed or getattr(row, "verdict", None) == Verdict.MINE,
     }
     if same_ip:  # the row's GeoIP facts describe the very address it signed in from
@@ -185,8 +189,24 @@ def sign_in_history(
 
 
 def session_flags(
-    user, now: datetime, *, sessions: Sequence[Session] | None = None
+    user,
+    now: datetime,
+    *,
+    sessions: Sequence[Session] | None = None,
+    current: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, tuple[Flag, ...]]:
-    """Flags of each of the user's live sessions, by public id."""
+    """Flags of each of the user's live sessions, by public id.
+
+    ``current`` is the session of the person looking: it is active now, whenever its row last
+    recorded activity (a person back after two days is in their country now, and a session
+    signed in abroad meanwhile is in another one: "Flera länder").
+    """
     history = sign_in_history(user, now, sessions=sessions)
+    if current is not None:
+        history = [
+            replace(sign_in, active_at=now)
+            if sign_in.session_id == current and sign_in.active_at is not None
+            else sign_in
+            for sign_in in history
+        ]
     return {key: flags for key, flags in assess(history, now, Thresholds.from_settings()).items()}

@@ -89,6 +89,9 @@ class Session(ClientSnapshot):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The distinct places the session has been used from (sessions_ui.places), for the
+    # warning signs: where the account's own devices go.
+    places = models.TextField(_("places used from"), blank=True, default="", editable=False)
 
     objects = SessionQuerySet.as_manager()
 

@@ -6,8 +6,12 @@ agent differs from what the row already holds, never while a page is rendered.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
+from django.utils import timezone
+
+from sessions_ui import places
 from sessions_ui.client import USER_AGENT_MAX, ClientInfo
 from sessions_ui.devices import describe_device
 from sessions_ui.geo import locate_ip, locate_network
@@ -55,13 +59,22 @@ def is_same_client(client: ClientInfo, ip: str | None, user_agent: str) -> bool:
     return client.ip == ip and same_user_agent(client, user_agent)
 
 
-def client_fields(client: ClientInfo, previous: _Seen | None = None) -> dict[str, Any]:
-    """Model field values that changed between ``previous`` (the stored row) and ``client``."""
+def client_fields(
+    client: ClientInfo, previous: _Seen | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Model field values that changed between ``previous`` (the stored row) and ``client``.
+
+    A new address also gives ``places``: the line for its place (``sessions_ui.places``), which
+    the store writes as is into a new row and appends (``places.appended``) to an existing one.
+    """
     fields: dict[str, Any] = {}
     if previous is None or not same_user_agent(client, previous.user_agent):
         fields["user_agent"] = client.user_agent[:USER_AGENT_MAX]
         fields.update(device_fields(client))
     if previous is None or client.ip != previous.ip:
         fields["ip"] = client.ip
-        fields.update(location_fields(client.ip))
+        location = location_fields(client.ip)
+        fields.update(location)
+        asn = network_fields(client.ip)["asn"] if location["country_code"] else None
+        fields["places"] = places.line(location, asn, now or timezone.now())
     return fields

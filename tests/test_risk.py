@@ -6,6 +6,7 @@ again, the first session of a new account, a traveller who confirms.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from account_security.risk import (
     teaches,
 )
 from account_security.risk_text import flag_text, flag_title
+from sessions_ui.places import Visit
 
 # 12:00 UTC is 13:00 in Stockholm and Berlin in November: an ordinary hour.
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -500,6 +502,7 @@ def test_a_roaming_carrier_network_is_familiar_in_its_whole_country():
     history = [
         *routine(),
         SignIn(at=at(timedelta(days=12)), **STOCKHOLM, **PHONE, **carrier),
+        SignIn(at=at(timedelta(days=11)), **UPPSALA, **PHONE, **carrier),
         SignIn(at=at(timedelta(days=10)), **GOTHENBURG, **PHONE, **carrier, confirmed=True),
     ]
     assert flags_for(SignIn(at=NOW, **umea, **PHONE, **carrier), history, NOW, T) == []
@@ -528,3 +531,137 @@ def test_impossible_travel_is_measured_from_ended_sign_ins_with_coordinates():
     ended = signed_in(timedelta(hours=1))
     flags = flags_for(signed_in(timedelta(0), NEW_YORK), [*routine(), ended], NOW, T)
     assert FlagKind.IMPOSSIBLE_TRAVEL in kinds(flags) and is_warning(flags)
+
+
+UMEA = {"country_code": "SE", "city": "Umeå", "latitude": 63.83, "longitude": 20.26}
+SUNDSVALL = {"country_code": "SE", "city": "Sundsvall", "latitude": 62.39, "longitude": 17.31}
+OREBRO = {"country_code": "SE", "city": "Örebro", "latitude": 59.27, "longitude": 15.21}
+CARRIER = {"asn": 1257, "network": "Tele2"}
+
+
+def visit(ago: timedelta, place: dict, asn: int | None = None) -> Visit:
+    return Visit(
+        at(ago), place["country_code"], place["city"], place["latitude"], place["longitude"], asn
+    )
+
+
+def test_a_home_line_placed_in_the_next_town_is_not_a_roaming_network():
+    """GeoIP puts the home broadband line in Umeå or, after a new address, in Sundsvall 220 km
+    off: one line at two spots, not a network that makes all of Sweden familiar. A stranger on
+    the same big operator in Stockholm with a new browser is still a warning."""
+    broadband = {"asn": 3301, "network": "Telia"}
+    history = [
+        SignIn(at=at(timedelta(days=d)), **(UMEA if d % 20 else SUNDSVALL), **LAPTOP, **broadband)
+        for d in range(200, 0, -5)
+    ]
+    intruder = SignIn(at=NOW, **STOCKHOLM, **IPHONE, **broadband)
+    flags = flags_for(intruder, history, NOW, T)
+    assert kinds(flags) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+
+
+def test_where_a_trusted_session_is_used_becomes_familiar():
+    """The phone signed in at home and is used at the office in Örebro on weekdays: the new
+    work computer signing in there is only a note (a new device), not "Ny plats" as well."""
+    phone = SignIn(
+        at=at(timedelta(days=40)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=(visit(timedelta(days=30), OREBRO, 2603),),
+    )
+    work = signed_in(timedelta(days=2), OREBRO, IPHONE, sid="work", active=timedelta(hours=2))
+    flags = assess([*routine(days=60), phone, work], NOW, T)["work"]
+    assert kinds(flags) == {FlagKind.NEW_DEVICE} and not is_warning(flags)
+    # Without the phone's visit the same sign-in is a warning.
+    alone = replace(phone, visits=())
+    assert is_warning(assess([*routine(days=60), alone, work], NOW, T)["work"])
+
+
+def test_a_trusted_phone_on_its_carrier_makes_the_carrier_familiar():
+    """The phone is used on its carrier from three towns hundreds of km apart: the browser on
+    the same phone, signing in on that carrier from a fourth town, is only a new device."""
+    phone = SignIn(
+        at=at(timedelta(days=40)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=tuple(
+            visit(timedelta(days=d), place, CARRIER["asn"])
+            for d, place in ((30, UPPSALA), (20, GOTHENBURG), (10, UMEA))
+        ),
+    )
+    browser = SignIn(at=NOW, **OREBRO, **IPHONE, **CARRIER)
+    assert kinds(flags_for(browser, [*routine(days=60), phone], NOW, T)) == {FlagKind.NEW_DEVICE}
+
+
+def test_where_an_unconfirmed_warning_goes_teaches_nothing():
+    """An intruder's session (a warning no one confirmed) used from Berlin afterwards does not
+    make Berlin familiar to the next stranger."""
+    intruder = SignIn(
+        at=at(timedelta(days=60)),
+        **NEW_YORK,
+        **IPHONE,
+        session_id="intruder",
+        active_at=at(timedelta(hours=1)),
+        visits=(visit(timedelta(days=50), BERLIN),),
+    )
+    assert is_warning(assess([*routine(days=90), intruder], NOW, T)["intruder"])
+    stranger = signed_in(timedelta(0), BERLIN, IPHONE)
+    flags = flags_for(stranger, [*routine(days=90), intruder], NOW, T)
+    assert FlagKind.NEW_PLACE in kinds(flags) and is_warning(flags)
+
+
+def test_a_visit_does_not_change_what_an_earlier_sign_in_showed():
+    """The phone reaches Örebro today; the stranger who signed in there last week keeps the
+    signs it had (knowledge is folded in the order things happened)."""
+    phone = SignIn(
+        at=at(timedelta(days=40)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=(visit(timedelta(hours=3), OREBRO),),
+    )
+    stranger = signed_in(timedelta(days=6), OREBRO, IPHONE, sid="x", active=timedelta(hours=2))
+    assert FlagKind.NEW_PLACE in kinds(assess([*routine(days=60), phone, stranger], NOW, T)["x"])
+
+
+def test_the_towns_a_carrier_puts_the_phone_in_are_not_places():
+    """The trusted phone's carrier has placed it in Uppsala, Göteborg and Umeå (so the carrier
+    roams): a stranger on home broadband in Göteborg with a new browser is still a new place."""
+    phone = SignIn(
+        at=at(timedelta(days=40)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=tuple(
+            visit(timedelta(days=d), place, CARRIER["asn"])
+            for d, place in ((30, UPPSALA), (20, GOTHENBURG), (10, UMEA))
+        ),
+    )
+    stranger = SignIn(at=NOW, **GOTHENBURG, **IPHONE, asn=3301)
+    flags = flags_for(stranger, [*routine(days=60), phone], NOW, T)
+    assert kinds(flags) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+    # Through the carrier itself, the same phone's browser is only a new device.
+    own = SignIn(at=NOW, **GOTHENBURG, **IPHONE, **CARRIER)
+    assert kinds(flags_for(own, [*routine(days=60), phone], NOW, T)) == {FlagKind.NEW_DEVICE}
+
+
+def test_a_trusted_session_carried_abroad_does_not_open_a_new_country():
+    """The phone was used in Berlin on holiday last month: a stranger signing in from Berlin
+    with a new browser is still a new place in a new country, and a warning."""
+    phone = SignIn(
+        at=at(timedelta(days=60)),
+        **STOCKHOLM,
+        **PHONE,
+        session_id="phone",
+        active_at=at(timedelta(hours=1)),
+        visits=(visit(timedelta(days=30), BERLIN, 3320),),
+    )
+    stranger = SignIn(at=NOW, **BERLIN, **IPHONE, asn=3320)
+    flags = flags_for(stranger, [*routine(days=90), phone], NOW, T)
+    assert kinds(flags) >= {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+    assert [f.new_country for f in flags if f.kind == FlagKind.NEW_PLACE] == [True]

@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import FlagKind
+from account_security.risk import FlagKind, is_warning
 from account_security.risk_history import session_flags, sessions_for_risk, sign_in_history
 from accounts.models import EventKind, SecurityEvent
+from sessions_ui import places
 from sessions_ui.client import ClientInfo
 from sessions_ui.models import Session
 from sessions_ui.signin import start_session
@@ -182,3 +183,39 @@ def test_sign_in_events_keep_time_zone_coordinates_and_network(user, browser):
     [sign_in] = sign_in_history(user, timezone.now())
     assert (sign_in.time_zone, sign_in.active_at) == ("Europe/Stockholm", None)
     assert sign_in.latitude == pytest.approx(59.3333)
+
+
+def test_where_a_live_session_has_been_used_comes_with_it(user):
+    """The places a session was used from (sessions_ui.places) ride along with the row, for
+    both a session read from its event and one read from its row alone."""
+    moment = timezone.now() - timedelta(days=3)
+    orebro = {"country_code": "SE", "city": "Örebro", "latitude": 59.27, "longitude": 15.21}
+    text = places.line(orebro, 2603, moment)
+    with_event = live(user, places=text)
+    logged_sign_in(user, timedelta(days=5), session=with_event)
+    row_only = live(user, agents.IP_GERMANY, agents.SAFARI_IPHONE, places=text)
+    history = {s.session_id: s for s in sign_in_history(user, timezone.now())}
+    for public_id in (with_event.public_id, row_only.public_id):
+        [seen] = history[public_id].visits
+        assert (seen.city, seen.asn, seen.at) == ("Örebro", 2603, moment.replace(microsecond=0))
+
+
+def test_the_session_of_the_person_looking_is_active_now(user):
+    """Back after three days at home, the person looks at the list: a session signed in from
+    Germany an hour ago, with the usual browser, is in another country than they are now."""
+    laptop = live(user, last_activity=timezone.now() - timedelta(days=3))
+    logged_sign_in(user, timedelta(days=40), session=laptop)
+    stranger = live(user, agents.IP_GERMANY, agents.CHROME_WINDOWS)
+    logged_sign_in(
+        user,
+        timedelta(hours=1),
+        session=stranger,
+        ip=agents.IP_GERMANY,
+        country_code="DE",
+        city="",
+    )
+    unseen = session_flags(user, timezone.now())[stranger.public_id]
+    assert FlagKind.SEVERAL_COUNTRIES not in {f.kind for f in unseen}
+    seen = session_flags(user, timezone.now(), current=laptop.public_id)[stranger.public_id]
+    assert {f.kind for f in seen} == {FlagKind.NEW_PLACE, FlagKind.SEVERAL_COUNTRIES}
+    assert is_warning(seen)

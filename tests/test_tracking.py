@@ -8,6 +8,8 @@ Locations come from a small GeoIP database the tests write themselves (tests/geo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from sessions_ui.backends.db import SessionStore
@@ -35,6 +37,10 @@ IP_BERLIN = "89.160.20.112"  # Berlin
 IP_NORWAY = "198.51.100.1"  # Norway, no city
 
 LAPTOP = ClientInfo(IP_STOCKHOLM, agents.CHROME_WINDOWS)
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+PERIOD = int(NOW.timestamp()) // (30 * 86400)
+STOCKHOLM_LINE = f"{int(NOW.timestamp())}|SE|59.3300|18.0600||Stockholm|{PERIOD}\n"
+BERLIN_LINE = f"{int(NOW.timestamp())}|DE|52.5200|13.4000||Berlin|{PERIOD}\n"
 
 DEVICE_KEYS = {"device_kind", "browser", "os", "device_model", "app_version"}
 LOCATION_KEYS = {"country_code", "city", "time_zone", "latitude", "longitude"}
@@ -158,7 +164,7 @@ class TestIsSameClient:
 
 class TestClientFields:
     def test_a_new_row_gets_everything(self, geoip_db):
-        assert client_fields(LAPTOP) == {
+        assert client_fields(LAPTOP, now=NOW) == {
             "user_agent": agents.CHROME_WINDOWS,
             "device_kind": "desktop",
             "browser": "Chrome",
@@ -167,6 +173,7 @@ class TestClientFields:
             "app_version": "",
             "ip": IP_STOCKHOLM,
             **STOCKHOLM_FIELDS,
+            "places": STOCKHOLM_LINE,
         }
 
     def test_the_same_client_again_changes_nothing(self, geoip_db, user):
@@ -189,18 +196,23 @@ class TestClientFields:
     def test_a_new_address_is_located_and_the_device_left_alone(self, geoip_db, user):
         row = row_of(start_session(user, LAPTOP, kind=ClientKind.WEB))
         travelling = ClientInfo(IP_BERLIN, agents.CHROME_WINDOWS)
-        assert client_fields(travelling, previous=row) == {"ip": IP_BERLIN, **BERLIN_FIELDS}
+        assert client_fields(travelling, previous=row, now=NOW) == {
+            "ip": IP_BERLIN,
+            **BERLIN_FIELDS,
+            "places": BERLIN_LINE,
+        }
 
     def test_losing_the_address_clears_the_place(self, geoip_db, user):
         row = row_of(start_session(user, LAPTOP, kind=ClientKind.WEB))
         hidden = ClientInfo(None, agents.CHROME_WINDOWS)
-        assert client_fields(hidden, previous=row) == {"ip": None, **NOWHERE_FIELDS}
+        # No place, so nothing to add to the places the session was used from.
+        assert client_fields(hidden, previous=row) == {"ip": None, **NOWHERE_FIELDS, "places": ""}
 
     def test_both_changed(self, geoip_db, user):
         row = row_of(start_session(user, LAPTOP, kind=ClientKind.WEB))
         phone = ClientInfo(IP_BERLIN, agents.SAFARI_IPHONE)
         fields = client_fields(phone, previous=row)
-        assert set(fields) == {"user_agent", "ip", *DEVICE_KEYS, *LOCATION_KEYS}
+        assert set(fields) == {"user_agent", "ip", "places", *DEVICE_KEYS, *LOCATION_KEYS}
         assert (fields["device_model"], fields["city"]) == ("iPhone", "Berlin")
 
     def test_a_long_agent_is_stored_cut_and_then_is_no_news(self, geoip_db, user):

@@ -1,8 +1,11 @@
-"""`python -m benchmarks.warnings [--per-kind N] [--seed S] [--answers 0,50,100] [--json FILE]`
+"""`python -m benchmarks.warnings [--per-kind N] [--seed S] [--answers 0,50,100] [--kinds K,...]
+[--why] [--json FILE]`
 
 Builds the population (``--per-kind`` users of each kind, two takeovers each), writes the
 simulated world's GeoIP files, migrates an in-memory SQLite database and drives every user-year
-through the product once per answer rate. Prints one Markdown table per answer rate.
+through the product once per answer rate. Prints one Markdown table per answer rate, and with
+``--why`` one line per false warning and missed takeover (to find out why, not for the tables).
+``--kinds`` runs only some kinds of user (the users are the same as in a full run).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-kind", type=int, default=4)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--answers", default="0,50,100")
+    parser.add_argument("--kinds", default="", help="comma-separated kinds (default: all)")
+    parser.add_argument("--why", action="store_true", help="explain each false warning / miss")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -30,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
 
     book = geography.AddressBook()
     kinds = [kind for kind in KINDS for _ in range(args.per_kind)]
-    users = [make_user(index, kind, args.seed, book) for index, kind in enumerate(kinds)]
+    chosen = set(args.kinds.split(",")) if args.kinds else set(KINDS)
+    users = [
+        make_user(index, kind, args.seed, book)
+        for index, kind in enumerate(kinds)
+        if kind in chosen
+    ]
     folder = Path(tempfile.mkdtemp(prefix="warnings-eval-"))
     city_db, asn_db = book.write(folder)
     os.environ["WARNINGS_EVAL_CITY_DB"] = str(city_db)
@@ -52,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         report["runs"][rate] = _summary(outcomes)
         seconds = time.perf_counter() - started
         print(_table(rate, report["runs"][rate], len(users), seconds))
+        if args.why:
+            print("\n".join(line for outcome in outcomes for line in outcome.why))
         sys.stdout.flush()
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=list))

@@ -30,6 +30,8 @@ PASSWORD = "Rätt häst batteri häftklammer 42"
 DEVICES = "/account/security/devices/"
 CARD = re.compile(r'<li class="(session[^"]*)" data-session="([0-9a-f-]+)"')
 FLAG = re.compile(r'data-flag="([a-z_]+)"')
+BADGE = re.compile(r'data-flag="[a-z_]+">(.*?)</span>', re.S)
+TAG = re.compile(r"<[^>]+>")
 READERS = ("laptop", "desktop", "work", "mobile_web")
 
 
@@ -43,6 +45,8 @@ class Outcome:
     notes: int = 0  # own sessions that carried only a quiet note
     false_signals: Counter = field(default_factory=Counter)
     takeovers: list[dict] = field(default_factory=list)
+    # One line per false warning and per missed takeover: when, which device, what it said.
+    why: list[str] = field(default_factory=list)
 
 
 class Driver:
@@ -58,6 +62,7 @@ class Driver:
         self.warned: set[str] = set()
         self.noted: set[str] = set()
         self.attacker: tuple[Client, str, str] | None = None
+        self.badges: dict[str, str] = {}
         self.result = Outcome(user.kind)
 
     # --- the product's paths ---------------------------------------------------------------
@@ -140,9 +145,12 @@ class Driver:
             return {}
         html = response.content.decode()
         cards: dict[str, tuple[bool, list[str]]] = {}
+        self.badges = {}
         for match in CARD.finditer(html):
             end = html.index("</li>", match.end())
             cards[match[2]] = ("session--flagged" in match[1], FLAG.findall(html, match.end(), end))
+            texts = BADGE.findall(html, match.end(), end)
+            self.badges[match[2]] = " · ".join(TAG.sub("", t).strip() for t in texts)
         for public_id, (warning, kinds) in cards.items():
             if public_id not in self.own:
                 continue
@@ -150,6 +158,7 @@ class Driver:
                 self.warned.add(public_id)
                 self.result.false_warnings += 1
                 self.result.false_signals.update(kinds)
+                self._explain("false warning", public_id)
             elif kinds and not warning:
                 self.noted.add(public_id)
             if warning and public_id not in self.decided:
@@ -210,6 +219,8 @@ class Driver:
                 "seen": public_id in seen,
             }
         )
+        if not warning:
+            self._explain(f"missed {step.takeover} ({step.ip})", public_id)
         self.attacker = (client, public_id, step.takeover)
         if warning and self.rng.random() < self.rate:
             reader = self._reader()
@@ -221,6 +232,18 @@ class Driver:
         if self.attacker is not None:
             self.attacker[0].post("/accounts/logout/")
             self.attacker = None
+
+    def _explain(self, what: str, public_id: str) -> None:
+        from django.utils import timezone
+
+        names = [n for n, p in self.session_of.items() if p == public_id] or ["attacker"]
+        row = Session.objects.filter(public_id=public_id).values("created_at", "city", "ip")
+        row = row.first() or {"created_at": timezone.now()}
+        self.result.why.append(
+            f"user {self.user.index} ({self.user.kind}) {timezone.now():%Y-%m-%d %H:%M} {what}: "
+            f"{names[0]} signed in {row.get('created_at', '?'):%Y-%m-%d} at {row.get('city')} "
+            f"{row.get('ip')}: {self.badges.get(public_id, '')}"
+        )
 
     def finish(self) -> Outcome:
         self.result.notes = len(self.noted - self.warned)

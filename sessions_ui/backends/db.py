@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from sessions_ui import places
 from sessions_ui.backends.limits import activity_interval, expiry
 from sessions_ui.backends.row_query import fetch_row
 from sessions_ui.client import ClientInfo
@@ -218,10 +219,15 @@ class SessionStore(SessionBase):
         except (TypeError, ValueError):
             return None
 
-    def _client_changes(self) -> dict[str, Any]:
+    def _client_changes(self, now: datetime, *, creating: bool = False) -> dict[str, Any]:
+        """Columns to write about the client; a new place is appended to the row's places
+        (``sessions_ui.places``) in the same statement, or written as is into a new row."""
         if self.client is None:
             return {}
-        return client_fields(self.client, previous=self.row)
+        changes = client_fields(self.client, previous=self.row, now=now)
+        if "places" in changes and not creating:
+            changes["places"] = places.appended(changes["places"])
+        return changes
 
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
@@ -234,7 +240,7 @@ class SessionStore(SessionBase):
             "session_data": self.encode(data),
             "user_id": user_id,
             "last_activity": now,
-            **self._client_changes(),
+            **self._client_changes(now, creating=must_create),
         }
         row = self.row
         if must_create or row is None:
@@ -294,7 +300,7 @@ class SessionStore(SessionBase):
         if row is None or key_hash is None:
             return False
         now = timezone.now()
-        changes = self._client_changes()
+        changes = self._client_changes(now)
         if not changes and now - row.last_activity < activity_interval():
             return False
         values = {
