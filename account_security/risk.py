@@ -119,6 +119,8 @@ class SignIn:
     asn: int | None = None
     network: str = ""
     hosting: bool = False
+    # How it signed in (the ``method`` of its sign-in event: "password", "totp", "passkey", …).
+    method: str = ""
 
     @property
     def country_now(self) -> str:

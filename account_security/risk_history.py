@@ -108,6 +108,7 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
         asn=asn,
         network=event.get("network") or "",
         hosting=is_hosting_network(asn),
+        method=str((event.get("details") or {}).get("method") or ""),
     )
 
 
@@ -188,5 +189,18 @@ def session_flags(
     user, now: datetime, *, sessions: Sequence[Session] | None = None
 ) -> dict[uuid.UUID, tuple[Flag, ...]]:
     """Flags of each of the user's live sessions, by public id."""
+    return session_flags_and_methods(user, now, sessions=sessions)[0]
+
+
+def session_flags_and_methods(
+    user, now: datetime, *, sessions: Sequence[Session] | None = None
+) -> tuple[dict[uuid.UUID, tuple[Flag, ...]], dict[uuid.UUID, str]]:
+    """Flags of each live session, and how each signed in (from the same two queries)."""
     history = sign_in_history(user, now, sessions=sessions)
-    return {key: flags for key, flags in assess(history, now, Thresholds.from_settings()).items()}
+    flags = dict(assess(history, now, Thresholds.from_settings()).items())
+    methods = {
+        s.session_id: s.method
+        for s in history
+        if s.active_at is not None and s.session_id is not None and s.method
+    }
+    return flags, methods
