@@ -34,6 +34,7 @@ from accounts.two_factor import (
     mark_session_verified,
     record_code_entry,
     remaining_factor,
+    remember_two_factor_status,
     user_has_two_factor,
 )
 
@@ -157,6 +158,7 @@ def sign_in_with_passkey(request: HttpRequest, passkey: WebAuthnCredential) -> S
         request.session.cycle_key()
     else:
         method = SignInMethod.PASSKEY_ONLY
+        remember_two_factor_status(user, True)  # it has this passkey: no query to ask
         django_login(request, user, backend=SIGN_IN_BACKEND)  # a new key, user_logged_in
         mark_session_verified(request, passkey)
     record_code_entry(request, "webauthn")
