@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from functools import wraps
+from types import SimpleNamespace
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.internal.flows.login import record_authentication
@@ -45,6 +46,10 @@ class WrongCode(Exception):
     pass
 
 
+class ReauthenticationRequired(Exception):
+    """Outside the sudo window and no password given: the caller must ask for it."""
+
+
 def window_seconds() -> int:
     return int(settings.ACCOUNT_REAUTHENTICATION_TIMEOUT)
 
@@ -65,9 +70,12 @@ def is_recently_authenticated(request: HttpRequest) -> bool:
     return moment is not None and time.time() - moment < window_seconds()
 
 
-def reauthenticate(request: HttpRequest, password: str, code: str = "") -> None:
+def reauthenticate(
+    request: HttpRequest, password: str, code: str = "", *, rotate_key: bool = True
+) -> None:
     """Check the password (and code, with 2FA) of the signed-in user; on success open the
-    sudo window and give the session a new key.
+    sudo window and give the session a new key (``rotate_key``; an app's token is its key, so
+    the API keeps it: the token never travels in a cookie that could have been planted).
 
     Raises ``RateLimited``, ``WrongPassword``, ``WrongCode`` or
     ``accounts.two_factor.SecondFactorThrottled``.
@@ -92,7 +100,34 @@ def reauthenticate(request: HttpRequest, password: str, code: str = "") -> None:
     record_authentication(request, user, method="password", reauthenticated=True)
     if method:
         record_code_entry(request, method)
-    request.session.cycle_key()
+    if rotate_key:
+        request.session.cycle_key()
+
+
+def confirm_recent_authentication(
+    request: HttpRequest, password: str | None = None, code: str = "", *, rotate_key: bool = True
+) -> None:
+    """Pass inside the sudo window; outside it, the password (and code) given now reopen it.
+
+    Raises ``ReauthenticationRequired`` when no password was given, else what
+    ``reauthenticate`` raises.
+    """
+    if is_recently_authenticated(request):
+        return
+    if not password:
+        raise ReauthenticationRequired
+    reauthenticate(request, password, code, rotate_key=rotate_key)
+
+
+def authentication_records(user, code_method: str | None = None) -> dict:
+    """The session data of a password (and code) entered just now, for a session started
+    outside a request's own session (an app signing in through the API), so its sudo window
+    runs from its sign-in as a browser's does. allauth's own records, written by allauth."""
+    holder = SimpleNamespace(session={})
+    record_authentication(holder, user, method="password")
+    if code_method:
+        record_authentication(holder, user, method="mfa", type=code_method)
+    return holder.session
 
 
 def reauthentication_url(next_url: str) -> str:

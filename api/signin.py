@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from accounts.reauth import authentication_records
 from accounts.two_factor import user_has_two_factor
 from api.auth import check_code, log_sign_in
 from sessions_ui.client import client_from_request
@@ -94,7 +95,7 @@ def sign_in_app(request: HttpRequest, email: str, password: str, code: str | Non
         client_from_request(request),
         kind=ClientKind.APP,
         backend=getattr(user, "backend", None),
-        extra=extra,
+        extra={**extra, **authentication_records(user, method if method != "password" else None)},
     )
     update_last_login(None, user)
     log_sign_in(user, request, store, method)

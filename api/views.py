@@ -7,10 +7,22 @@ very functions the Enhetsaktivitet page calls). The caller's token was resolved 
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Status
 
+from accounts.reauth import (
+    RateLimited,
+    ReauthenticationRequired,
+    WrongCode,
+    WrongPassword,
+    confirm_recent_authentication,
+    window_seconds,
+)
+from accounts.two_factor import SecondFactorThrottled
 from api.errors import error_response, install_handlers
 from api.schemas import ErrorOut, LoginIn, LoginOut, LogoutOut, SessionOut, session_list
 from api.security import TOKEN_AUTH
@@ -95,14 +107,57 @@ def list_sessions(request: HttpRequest):
     return session_list(request.user, current_public_id(request))
 
 
+REAUTH = {400: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+
+
+def reauthentication_refused(request: HttpRequest) -> JsonResponse | None:
+    """None if the caller may end sessions now: inside the sudo window (as on the web: a
+    password or code entered on this session within ``ACCOUNT_REAUTHENTICATION_TIMEOUT``), or
+    with the right ``password`` (and ``totpCode``) in the JSON body. Else the answer that says
+    what to do, so a stolen token alone cannot sign the owner out everywhere."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return error_response(400)
+    if not isinstance(body, dict):
+        return error_response(400)
+    password, code = body.get("password"), body.get("totpCode")
+    if not isinstance(password, str | None) or not isinstance(code, str | None):
+        return error_response(400)
+    try:
+        confirm_recent_authentication(request, password, code or "", rotate_key=False)
+    except ReauthenticationRequired:
+        minutes = max(1, window_seconds() // 60)
+        return error_response(
+            403,
+            _(
+                "Confirm that it is you: send your password as \"password\" in the JSON body "
+                "(and, with two-factor authentication, a code as \"totpCode\"). Ending "
+                "sessions needs it when this session last entered them more than %(minutes)d "
+                "minutes ago."
+            )
+            % {"minutes": minutes},
+        )
+    except WrongPassword:
+        return error_response(403, _("Incorrect password."))
+    except WrongCode:
+        return error_response(403, _("Incorrect two-factor code."))
+    except (RateLimited, SecondFactorThrottled):
+        return error_response(429)
+    return None
+
+
 @api.delete(
     "/sessions",
     url_name="sessions",
-    response={204: None, **UNAUTHORIZED},
+    response={204: None, **REAUTH, **UNAUTHORIZED},
     tags=["sessions"],
-    summary="End every session of the account except the caller's",
+    summary="End every session of the account except the caller's (403: password needed)",
 )
 def delete_other_sessions(request: HttpRequest):
+    refused = reauthentication_refused(request)
+    if refused is not None:
+        return refused
     revoke_other_sessions(request.user, current_public_id(request), reason=Reason.OTHERS)
     return Status(204, None)
 
@@ -110,15 +165,22 @@ def delete_other_sessions(request: HttpRequest):
 @api.delete(
     "/sessions/{session_id}",
     url_name="session",
-    response={204: None, 404: ErrorOut, **UNAUTHORIZED},
+    response={204: None, 404: ErrorOut, **REAUTH, **UNAUTHORIZED},
     tags=["sessions"],
-    summary="End one session of the account (404 for any id that is not one of them)",
+    summary="End one session of the account (404 for any id that is not one of them; "
+    "403: password needed, except for the caller's own)",
 )
 def delete_session(request: HttpRequest, session_id: str) -> HttpResponse | Status:
     current = current_public_id(request)
     try:
         target = parse_public_id(session_id)
-        reason = Reason.SIGN_OUT if target == current else Reason.USER
+        if target == current:
+            reason = Reason.SIGN_OUT  # signing oneself out needs no password, as on the web
+        else:
+            reason = Reason.USER
+            refused = reauthentication_refused(request)
+            if refused is not None:
+                return refused
         revoke_session(request.user, target, reason=reason, by_session=current)
     except SessionNotFound:
         return error_response(404)

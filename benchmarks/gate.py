@@ -6,7 +6,7 @@ One run: Debian's nginx with the shipped deploy/nginx/immich-gate.conf in front 
 stand-in (tests/immich_standin.py), once as shipped and once with ``auth_request off``; the
 gate itself (gunicorn, 2 sync workers, the whole product: PostgreSQL ``bench``, Redis db 7)
 asked directly; and Django's ``cached_db`` backend serving the benchmarks' signed-in page
-(benchmarks/urls.py, the baseline of benchmarks/run.py), all with wrk (8 connections, 2
+(benchmarks/urls.py, the baseline of benchmarks/run.py), all with wrk (the through-nginx latency rows one connection at a time, the throughput rows 8 connections, 2
 threads), interleaved rounds, medians. SQL queries per warm gate request are counted
 in-process. Figures are printed and written to benchmarks/RESULTS-gate.md.
 """
@@ -86,9 +86,10 @@ print(len(queries.captured_queries) / 200)
 """
 
 
-def wrk(url: str, headers: dict[str, str], seconds: int) -> tuple[float, float]:
+def wrk(url: str, headers: dict[str, str], seconds: int, connections: int = CONNECTIONS) -> tuple[float, float]:
     """(requests/s, median latency in ms)."""
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    threads = min(THREADS, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
@@ -162,18 +163,21 @@ def main() -> None:
         with nginx_gate(immich_port=standin.port, gate_port=port, secret=SECRET) as gated, nginx_gate(
             immich_port=standin.port, gate_port=port, secret=SECRET, without_gate=True
         ) as plain:
+            # The latency rows go one request at a time: with 8 connections they would measure
+            # the stand-in's queue (a Python ThreadingHTTPServer), not what the gate adds.
             targets = {
-                "nginx → stand-in, no gate": (f"{plain.url}/api/users/me", app),
-                "nginx → gate → stand-in": (f"{gated.url}/api/users/me", app),
-                "the gate alone (gunicorn, 2 workers)": (f"http://127.0.0.1:{port}/immich/gate", gate_headers),
-                "Django cached_db, signed-in page (2 workers)": (
-                    f"http://127.0.0.1:{page_port}/bench/", {"Cookie": cookie, "User-Agent": bench.USER_AGENT}),
+                "nginx → stand-in, no gate (1 connection)": (f"{plain.url}/api/users/me", app, 1),
+                "nginx → gate → stand-in (1 connection)": (f"{gated.url}/api/users/me", app, 1),
+                f"the gate alone (gunicorn, 2 workers, {CONNECTIONS} connections)": (
+                    f"http://127.0.0.1:{port}/immich/gate", gate_headers, CONNECTIONS),
+                f"Django cached_db, signed-in page (2 workers, {CONNECTIONS} connections)": (
+                    f"http://127.0.0.1:{page_port}/bench/", {"Cookie": cookie, "User-Agent": bench.USER_AGENT}, CONNECTIONS),
             }
-            for url, headers in targets.values():  # warm-up
-                wrk(url, headers, 2)
+            for url, headers, connections in targets.values():  # warm-up
+                wrk(url, headers, 2, connections)
             for round_no in range(ROUNDS):
-                for name, (url, headers) in targets.items():
-                    samples.setdefault(name, []).append(wrk(url, headers, SECONDS))
+                for name, (url, headers, connections) in targets.items():
+                    samples.setdefault(name, []).append(wrk(url, headers, SECONDS, connections))
                 log(f"round {round_no + 1}: " + ", ".join(f"{n}: {s[-1][0]:.0f}/s" for n, s in samples.items()))
     finally:
         for process in (gunicorn, page):
@@ -192,7 +196,7 @@ def main() -> None:
         "# The Immich gate under load",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; "
-        f"wrk -t{THREADS} -c{CONNECTIONS}, {ROUNDS} rounds × {SECONDS} s, medians. `benchmarks/gate.py`.",
+        f"wrk, {ROUNDS} rounds × {SECONDS} s, medians. `benchmarks/gate.py`.",
         "",
         "| what | requests/s | median latency |",
         "| --- | ---: | ---: |",

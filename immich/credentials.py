@@ -77,8 +77,12 @@ def _cookie(header: str) -> str:
 
 
 def original_query(meta) -> str:
-    """The query string of the request the proxy is asking about (``X-Original-URI``)."""
-    uri = meta.get("HTTP_X_ORIGINAL_URI", "")
+    """The query string of the request the proxy is asking about: ``X-Original-URI`` (nginx,
+    set by our configuration) or else ``X-Forwarded-Uri`` (what Traefik's ``forwardAuth`` and
+    Caddy's ``forward_auth`` send unasked). Each proxy overwrites its own header, so a client
+    cannot choose the one we read; and the query only decides whether Immich would take a
+    shared-link key instead of the session, which is what Immich itself does with it."""
+    uri = meta.get("HTTP_X_ORIGINAL_URI") or meta.get("HTTP_X_FORWARDED_URI", "")
     return uri.partition("?")[2] if "?" in uri else ""
 
 

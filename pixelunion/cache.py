@@ -1,10 +1,12 @@
-"""The default cache: Redis, with a per-process local-memory stand-in while Redis is down.
+"""The default cache: Redis, with Django's database cache standing in while Redis is down.
 
 django-redis' ``IGNORE_EXCEPTIONS`` is not enough for the default cache: allauth's rate limiter
 takes a lock with ``cache.add``, and an ignored error reads as "lock busy", so every sign-in
-would end in 429 for as long as Redis is away. Falling back to a local cache keeps sign-in (and
-its rate limits, per process) working; a warning is logged when Redis goes away and when it is
-back, and Redis is retried after ``RETRY_AFTER`` seconds. Sessions do not use this alias: their
+would end in 429 for as long as Redis is away. Falling back to the database cache (the table
+``pixelunion_cache``, the one used without Redis at all) keeps sign-in working and its rate
+limits shared by every worker and app server (a per-process stand-in would give each worker a
+budget of its own); a warning is logged when Redis goes away and when it is back, and Redis is
+retried after ``RETRY_AFTER`` seconds. Sessions do not use this alias: their
 store has its own fallback, to the database (``sessions_ui.backends.session_cache``).
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.db import DatabaseCache
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -23,6 +25,7 @@ from sessions_ui.outage import Breaker
 logger = logging.getLogger("pixelunion.cache")
 
 RETRY_AFTER = 5.0
+FALLBACK_TABLE = "pixelunion_cache"  # made by migration accounts.0004_shared_cache_table
 _FAILOVER_METHODS = (
     "get",
     "set",
@@ -43,8 +46,9 @@ class FailoverRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         params = {**params, "OPTIONS": {**params.get("OPTIONS", {}), "IGNORE_EXCEPTIONS": False}}
         super().__init__(server, params)
-        self._fallback = LocMemCache(
-            f"failover-{id(self)}", {"TIMEOUT": params.get("TIMEOUT", 300)}
+        self._fallback = DatabaseCache(
+            FALLBACK_TABLE,
+            {"TIMEOUT": params.get("TIMEOUT", 300), "KEY_PREFIX": params.get("KEY_PREFIX", "")},
         )
         self._breaker = Breaker(
             logger,
@@ -55,7 +59,7 @@ class FailoverRedisCache(RedisCache):
 
 def _failover(name: str):
     redis_method = getattr(RedisCache, name)
-    local_method = getattr(LocMemCache, name)
+    local_method = getattr(DatabaseCache, name)
 
     def method(self: FailoverRedisCache, *args: Any, **kwargs: Any) -> Any:
         if self._breaker.may_try():
@@ -63,7 +67,7 @@ def _failover(name: str):
                 result = redis_method(self, *args, **kwargs)
             except (ConnectionInterrupted, RedisError, OSError) as exc:
                 self._breaker.failed(
-                    "Cache (Redis) unavailable (%s); using a local cache in this process.",
+                    "Cache (Redis) unavailable (%s); using the database cache meanwhile.",
                     exc.__class__.__name__,
                 )
             else:

@@ -31,6 +31,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -117,36 +122,64 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis Sentinel: "host:port" of each sentinel; REDIS_URL's host is then the name of the
+# monitored primary (redis://mymaster/0), which the sentinels resolve, before every connection,
+# to whichever server is the primary now. Only the primary is used (never a replica): a replica
+# lags, and a session just saved or ended must not be read back old from it.
+REDIS_SENTINELS = [
+    (host.strip("[]"), int(port))  # "[::1]:26379" too
+    for host, _, port in (item.rpartition(":") for item in env_list("REDIS_SENTINELS"))
+]
+
+
+def redis_options(timeout: float) -> dict:
+    """django-redis' OPTIONS for one alias: the plain client, or Sentinel's."""
+    options: dict = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": timeout,
+        "SOCKET_TIMEOUT": timeout,
+    }
+    if REDIS_SENTINELS:
+        options.update(
+            CLIENT_CLASS="django_redis.client.SentinelClient",
+            CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+            SENTINELS=REDIS_SENTINELS,
+            SENTINEL_KWARGS={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        )
+    return options
+
+
+# With Sentinel a one-item list: SentinelClient makes a second, replica pool from a string.
+REDIS_LOCATION = [REDIS_URL] if REDIS_SENTINELS else REDIS_URL
 if REDIS_URL:
     CACHES = {
         # Redis, with a local-memory stand-in while Redis is down, so sign-in and its rate
         # limits keep working (pixelunion/cache.py).
         "default": {
             "BACKEND": "pixelunion.cache.FailoverRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_LOCATION,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "pu"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-            },
+            "OPTIONS": redis_options(1),
         },
         # Sessions get an alias of their own: own key prefix, own timeouts, and errors that
         # reach the store, which falls back to the database and retries revocations.
         "sessions": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_LOCATION,
             "KEY_PREFIX": os.environ.get("SESSION_CACHE_KEY_PREFIX", "pu-s"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
-                "IGNORE_EXCEPTIONS": False,
-            },
+            "OPTIONS": {**redis_options(0.5), "IGNORE_EXCEPTIONS": False},
         },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No Redis: Django's database cache, so allauth's rate limits are counted once for every
+    # worker and app server (a per-process memory would give each worker its own budget).
+    # The table is made by a migration (accounts.0004_shared_cache_table) and `createcachetable`.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pixelunion_cache",
+        }
+    }
 
 # --- Sessions: one tracked table for browsers and the mobile app -------------------------------
 SESSION_ENGINE = "sessions_ui.backends.cached_db" if REDIS_URL else "sessions_ui.backends.db"
@@ -155,6 +188,9 @@ SESSION_CACHE_ALIAS = "sessions" if REDIS_URL else "default"
 SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 300)
 # After a cache error the store reads from the database for this many seconds before retrying.
 SESSION_CACHE_RETRY_AFTER = env_int("SESSION_CACHE_RETRY_AFTER", 5)
+# With the cache: how often each process reads the keys revoked since its last look (seconds;
+# sessions_ui/revoked_keys.py). A sign-out holds on every app server at most this much later.
+SESSION_REVOCATION_CHECK_INTERVAL = env_float("SESSION_REVOCATION_CHECK_INTERVAL", 0.5)
 # Idle timeout and absolute lifetime, enforced on the server (see README, "Sessions").
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 14 * 24 * 3600)
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 90 * 24 * 3600)

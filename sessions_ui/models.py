@@ -99,3 +99,22 @@ class Session(ClientSnapshot):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class RevokedKey(models.Model):
+    """A session key hash that was ended, kept while a cache could still hold its old row.
+
+    Written in the same transaction as the DELETE that ends the session, so the debt survives
+    the process that made it (a worker that exits, a cache that is away and comes back with its
+    data); every process reads the new rows now and then (``sessions_ui.revoked_keys``).
+    """
+
+    key_hash = models.CharField(_("key hash"), max_length=64, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), db_index=True)
+
+    class Meta:
+        verbose_name = _("revoked key")
+        verbose_name_plural = _("revoked keys")
+
+    def __str__(self) -> str:
+        return f"revoked at {self.revoked_at:%Y-%m-%d %H:%M:%S}"

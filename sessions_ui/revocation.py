@@ -67,13 +67,20 @@ def session_store_class():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
-def _delete_returning(where: str, params: Sequence[Any]) -> list[EndedSession]:
+def _delete_returning(
+    where: str, params: Sequence[Any], *, remember: bool = True
+) -> list[EndedSession]:
+    """Delete the rows matching ``where``; ``remember``: record their keys as revoked (not
+    needed for expired rows: every cached entry carries its expiry and is checked against it)."""
     table = connection.ops.quote_name(Session._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in RETURNED)
     sql = f"DELETE FROM {table} WHERE {where} RETURNING {columns}"  # noqa: S608 - fixed identifiers, values are parameters
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [dict(zip(RETURNED, row, strict=True)) for row in cursor.fetchall()]
+        # The debt a cache may owe (sessions_ui.revoked_keys), in the same transaction.
+        if remember:
+            session_store_class().remember_revoked(row["key_hash"] for row in rows)
     if not rows:
         return []
     session_store_class().forget([row.pop("key_hash") for row in rows])
@@ -145,7 +152,9 @@ def revoke_expired_sessions(now: datetime | None = None) -> list[EndedSession]:
     through here rather than a plain delete tells the listeners too, so a session that lives
     on in another system (an Immich session) ends there when it ends here.
     """
-    ended = _delete_returning('"expire_date" < %s', [_db_value("expire_date", now or timezone.now())])
+    ended = _delete_returning(
+        '"expire_date" < %s', [_db_value("expire_date", now or timezone.now())], remember=False
+    )
     _record(None, ended, Reason.EXPIRED)
     return ended
 

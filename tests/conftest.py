@@ -77,10 +77,36 @@ def app(user):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters and cached rows live in the cache: every test starts with none."""
+def _revocation_checks_once_per_test(settings):
+    """Each process reads newly revoked keys every SESSION_REVOCATION_CHECK_INTERVAL (0.5 s):
+    in a test that would make query counts depend on how long the test took. Here the first
+    cached load reads them and the next read is an hour away; tests of the check set it."""
+    settings.SESSION_REVOCATION_CHECK_INTERVAL = 3600
+
+
+@pytest.fixture(autouse=True)
+def _local_default_cache_in_process(settings):
+    """Without Redis the default cache is the database's (shared by every worker: allauth's
+    rate limits, tests/test_rate_limits.py runs it across two gunicorn workers). In this
+    process a test's counters must end with the test, transactional ones included, and the
+    query counts of pages stay those of the page: a local cache here."""
+    if settings.CACHES["default"]["BACKEND"].endswith("db.DatabaseCache"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(_local_default_cache_in_process):
+    """Rate-limit counters and cached rows live in the cache: every test starts with none, and
+    with no revoked keys read from an earlier test's (rolled back) database."""
     from django.core.cache import caches
+
+    from sessions_ui import revoked_keys
 
     for cache in caches.all():
         cache.clear()
+    revoked_keys.reset()
     yield
+    revoked_keys.reset()

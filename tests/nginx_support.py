@@ -48,14 +48,23 @@ def nginx_binary() -> str:
     return path  # type: ignore[return-value]
 
 
+FAIL_CLOSED = "error_page 500 502 503 504 = @gate_down;"
+FAIL_OPEN = "error_page 500 502 503 504 = @immich_unchecked;"  # the change docs/immich.md gives
+
+
 def shipped_config(
-    *, port: int, immich: str, gate: str, secret_file: Path, without_gate: bool = False
+    *, port: int, immich: str, gate: str, secret_file: Path, without_gate: bool = False,
+    fail_open: bool = False,
 ) -> str:
     """The shipped file with this run's addresses, port and secret path (nothing else; the
-    benchmark's ``without_gate`` turns the check off to measure what it adds)."""
+    benchmark's ``without_gate`` turns the check off to measure what it adds, ``fail_open`` is
+    the one-line change the documentation offers)."""
     text = SHIPPED.read_text()
     if without_gate:
         text = text.replace("auth_request /_pixelunion_gate;", "auth_request off;")
+    if fail_open:
+        assert text.count(FAIL_CLOSED) == 1, f"{FAIL_CLOSED!r} not found once in {SHIPPED}"
+        text = text.replace(FAIL_CLOSED, FAIL_OPEN)
     replacements = [
         (r"server immich-server:2283;", f"server {immich};"),
         (r"server pixelunion:8000;", f"server {gate};"),
@@ -85,7 +94,8 @@ class Nginx:
 
 @contextmanager
 def nginx_gate(
-    *, immich_port: int, gate_port: int, secret: str, without_gate: bool = False
+    *, immich_port: int, gate_port: int, secret: str, without_gate: bool = False,
+    fail_open: bool = False,
 ) -> Iterator[Nginx]:
     """nginx in the foreground (``daemon off``), stopped (only it) afterwards."""
     binary = nginx_binary()
@@ -101,6 +111,7 @@ def nginx_gate(
             gate=f"127.0.0.1:{gate_port}",
             secret_file=secret_file,
             without_gate=without_gate,
+            fail_open=fail_open,
         )
     )
     (folder / "nginx.conf").write_text(MAIN.format(folder=folder, workers=1))

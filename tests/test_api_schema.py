@@ -33,8 +33,11 @@ def test_openapi_schema_describes_every_operation_and_both_token_headers():
     assert set(login["responses"]) == {"201", "400", "401", "429"}
     assert set(schema["paths"]["/api/sessions/{session_id}"]["delete"]["responses"]) == {
         "204",
+        "400",
         "401",
+        "403",  # the password is needed again after the sudo window
         "404",
+        "429",
     }
 
 

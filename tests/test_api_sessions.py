@@ -26,7 +26,7 @@ from tests.api_support import (
     bearer,
     token_for,
 )
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +323,62 @@ def test_password_change_on_the_web_ends_the_token(user, password, browser, app)
     )
     assert response.status_code == 302, response.content[:300]
     assert_error(client.get(SESSIONS, **bearer(token)), 401)
+
+
+# --- re-authentication: the same rule as the web's sudo window ------------------------------------
+@pytest.fixture
+def sudo_window_passed(settings):
+    """Every password entry is older than the window (0 s): no waiting, no clock tricks."""
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
+
+
+def json_delete(client, path, token, body=None):
+    import json
+
+    data = json.dumps(body) if body is not None else ""
+    return client.delete(path, data=data, content_type="application/json", **bearer(token))
+
+
+@pytest.mark.parametrize("one", [True, False], ids=["one", "all-others"])
+def test_after_the_sudo_window_ending_sessions_asks_for_the_password(
+    user, browser, phone, app, sudo_window_passed, one
+):
+    client, token = app
+    path = f"{SESSIONS}/{cookie_row(phone).public_id}" if one else SESSIONS
+    refused = json_delete(client, path, token)
+    assert refused.status_code == 403 and refused["Content-Type"] == "application/json"
+    body = refused.json()
+    assert body["statusCode"] == 403 and '"password"' in body["message"]
+    assert not is_signed_out(phone) and not is_signed_out(browser)
+
+    wrong = json_delete(client, path, token, {"password": "fel lösenord"})
+    assert wrong.status_code == 403 and wrong.json()["message"] == "Fel lösenord."
+    assert not is_signed_out(phone)
+
+    ended = json_delete(client, path, token, {"password": PASSWORD})
+    assert ended.status_code == 204
+    assert is_signed_out(phone) and is_signed_out(browser) is not one
+    # The token is not rotated by the password: the app keeps working with it.
+    assert client.get(SESSIONS, **bearer(token)).status_code == 200
+
+
+def test_signing_oneself_out_needs_no_password(user, app, sudo_window_passed):
+    client, token = app
+    response = json_delete(client, f"{SESSIONS}/{row_of(token).public_id}", token)
+    assert response.status_code == 204
+    assert client.get(SESSIONS, **bearer(token)).status_code == 401
+
+
+def test_inside_the_window_no_password_is_needed(user, phone, app):
+    """The app's sign-in entered the password: its sudo window runs from then, as a browser's."""
+    client, token = app
+    assert json_delete(client, SESSIONS, token).status_code == 204
+    assert is_signed_out(phone)
+
+
+@pytest.mark.parametrize("body", ["not json", "[1]", '{"password": 5}', '{"totpCode": []}'])
+def test_a_bad_reauthentication_body_is_400(user, phone, app, sudo_window_passed, body):
+    client, token = app
+    response = client.delete(SESSIONS, data=body, content_type="application/json", **bearer(token))
+    assert response.status_code == 400 and response.json()["statusCode"] == 400
+    assert not is_signed_out(phone)

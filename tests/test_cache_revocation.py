@@ -94,10 +94,16 @@ def test_every_revocation_path_tombstones_the_cache(redis_sessions, user, revoke
 
 def test_api_revocation_clears_the_cache(redis_sessions, user):
     url = reverse("api:sessions")
+    from accounts.reauth import authentication_records
     from sessions_ui.client import ClientInfo
     from sessions_ui.signin import start_session
 
-    app = start_session(user, ClientInfo(ip=agents.IP_GERMANY, user_agent=agents.IMMICH_ANDROID))
+    # Signed in just now, as the API's sign-in does: inside the sudo window.
+    app = start_session(
+        user,
+        ClientInfo(ip=agents.IP_GERMANY, user_agent=agents.IMMICH_ANDROID),
+        extra=authentication_records(user),
+    )
     other = start_session(user, ClientInfo(ip=agents.IP_BRITAIN, user_agent=agents.IMMICH_ANDROID))
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {app.session_key}"}
     other_bearer = {"HTTP_AUTHORIZATION": f"Bearer {other.session_key}"}

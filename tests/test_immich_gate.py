@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from immich.credentials import Kind, read_credential
+from immich.credentials import Kind, original_query, read_credential
 from immich.gate import GATE_PATH, map_token, token_hash
 from immich.models import Authorization, EndedImmichSession
 from sessions_ui.models import ClientKind, Session
@@ -73,6 +73,21 @@ class TestReadCredential:
         assert TOKEN not in repr(read_credential(meta(x_immich_user_token=TOKEN)))
 
 
+class TestOriginalQuery:
+    def test_nginx_sends_x_original_uri(self):
+        assert original_query(meta(x_original_uri="/api/x?key=a&b=c")) == "key=a&b=c"
+
+    def test_traefik_and_caddy_send_x_forwarded_uri(self):
+        assert original_query(meta(x_forwarded_uri="/api/x?sessionKey=t")) == "sessionKey=t"
+
+    def test_ours_wins_when_both_arrive(self):
+        both = meta(x_original_uri="/api/x?a=1", x_forwarded_uri="/api/x?key=forged")
+        assert original_query(both) == "a=1"
+
+    def test_none(self):
+        assert original_query({}) == "" and original_query(meta(x_original_uri="/api/x")) == ""
+
+
 def ask(headers: dict | None = None, *, uri: str = "/api/users/me", secret: str | None = SECRET, ip: str = "127.0.0.1"):
     """The proxy's subrequest, as nginx sends it (tests/test_immich_gate.py's nginx test checks
     that nginx really does)."""
@@ -104,6 +119,12 @@ class TestTheEndpoint:
 
     def test_a_shared_link_in_the_query_passes(self):
         assert ask(uri="/api/assets/1/thumbnail?key=abc&sessionKey=" + TOKEN).status_code == 204
+
+    def test_a_token_in_the_query_behind_traefik_is_checked(self):
+        # Traefik's forwardAuth and Caddy's forward_auth send X-Forwarded-Uri, not X-Original-URI:
+        # a session key that only the query carries must still be checked, not waved through.
+        traefik = {"HTTP_X_FORWARDED_URI": "/api/assets/1/original?sessionKey=garbage", "HTTP_X_PIXELUNION_GATE": SECRET}
+        assert Client().get(GATE_PATH, **traefik).status_code == 401
 
     @pytest.mark.parametrize(
         "token",
@@ -216,7 +237,7 @@ class TestQueryBudget:
             ask(app_headers(token))
         assert len(session_writes(queries)) == 1
 
-    def test_ended_is_one_round_trip_too(self, immich, user, gate_on, counted_redis_sessions):
+    def test_ended_costs_no_round_trip(self, immich, user, gate_on, counted_redis_sessions):
         token = immich_app_token(immich, user)
         map_token(token)
         ask(app_headers(token))
@@ -225,7 +246,8 @@ class TestQueryBudget:
         CountingConnection.round_trips = 0
         with CaptureQueriesContext(connection) as queries:
             assert ask(app_headers(token)).status_code == 401
-        assert queries.captured_queries == [] and CountingConnection.round_trips == 1
+        # The process that ended it remembers the revoked key: not even the tombstone is read.
+        assert queries.captured_queries == [] and CountingConnection.round_trips == 0
 
 
 # --- behind real nginx ----------------------------------------------------------------------------
@@ -279,3 +301,28 @@ def test_behind_nginx(immich, user, gate_on, live_server):
         assert "immich_access_token=;" in refused.headers.get("Set-Cookie", "")
         assert len(immich.received) == seen, immich.received[seen:]
         assert immich.accepts(token), "Immich itself was not told yet (no worker ran)"
+
+
+@pytest.mark.parametrize("fail_open", [False, True], ids=["fail-closed (shipped)", "fail-open (documented change)"])
+def test_pixelunion_down_behind_nginx(fail_open):
+    """Nothing listens where the gate should answer: the shipped file answers 503 with
+    Retry-After and Immich sees nothing; the one-line change docs/immich.md offers lets Immich
+    serve the request unchecked instead."""
+    from tests.cache_support import free_port
+    from tests.immich_standin import ImmichStandin
+    from tests.nginx_support import nginx_gate
+
+    standin = ImmichStandin(issuer="http://127.0.0.1:9").start()
+    try:
+        with nginx_gate(immich_port=standin.port, gate_port=free_port(), secret=SECRET, fail_open=fail_open) as nginx:
+            response = requests.get(f"{nginx.url}/api/server/ping", headers={"x-immich-user-token": TOKEN}, timeout=10)
+            if fail_open:
+                assert response.status_code == 200, nginx.error_log()
+                assert standin.received == [("GET", "/api/server/ping")]
+            else:
+                assert response.status_code == 503, nginx.error_log()
+                assert response.headers["Retry-After"] == "30"
+                assert response.json()["statusCode"] == 503
+                assert standin.received == []
+    finally:
+        standin.stop()

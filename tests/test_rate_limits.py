@@ -95,3 +95,46 @@ def test_checks_refuse_a_missing_2fa_middleware_or_throttle_off(settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 1
     settings.ACCOUNT_RATE_LIMITS = False
     assert [e.id for e in two_factor_is_enforced()] == ["accounts.E003"]
+
+
+def test_without_redis_the_counters_are_in_the_database_cache(user, settings):
+    """The default cache without REDIS_URL (pixelunion/settings.py): the counters are rows of
+    the migration-made table, which every worker and app server reads."""
+    from django.db import connection
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pixelunion_cache",
+        }
+    }
+    failed_logins(user, 5)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pixelunion_cache")
+        assert cursor.fetchone()[0] > 0
+    assert locked_out(user, "203.0.113.11")
+
+
+@pytest.mark.postgres
+def test_without_redis_two_workers_share_one_budget(request, live_database, tmp_path):
+    """Two gunicorn workers, no Redis: before, each worker counted on its own (the right
+    password signed in after 14 failures); now five failures lock the account for both."""
+    import re
+
+    from tests.live import ACCOUNT, LOGIN, HttpClient, gunicorn, report, server_env
+
+    wrong = re.compile(r"not correct|inte korrekt", re.IGNORECASE)
+    outcome = {"checked": 0, "limited": 0}
+    with gunicorn(server_env(live_database, WEB_CONCURRENCY="2"), tmp_path) as server:
+        for attempt in range(20):
+            attacker = HttpClient(server.port, source_ip=f"127.0.7.{attempt + 1}",
+                                  headers={"Accept-Language": "en"})
+            attacker.request("GET", LOGIN)
+            reply = attacker.request("POST", LOGIN, form={"login": ACCOUNT, "password": "fel"})
+            outcome["checked" if reply.status == 200 and wrong.search(reply.body) else "limited"] += 1
+        right = HttpClient(server.port, source_ip="127.0.7.99")
+        _page, signed_in = right.sign_in(ACCOUNT)
+    report(request, "Rate limits without Redis, two workers", {**outcome,
+           "right_password_after_20_failures": signed_in.status})
+    assert outcome == {"checked": 5, "limited": 15}, outcome
+    assert signed_in.status != 302 or signed_in.to_login()

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from sessions_ui import revoked_keys
 from sessions_ui.backends import db, limits, session_cache
 from sessions_ui.backends.session_cache import TOMBSTONE, cache_key  # noqa: F401 (re-exported)
 from sessions_ui.tracking import is_same_client
@@ -93,6 +94,11 @@ class SessionStore(db.SessionStore):
         self._row, self._entry = value, None
 
     def _load(self, key_hash: str) -> dict:
+        if revoked_keys.is_revoked(key_hash):
+            # Ended on some app server lately: whatever the cache holds (a Redis back with its
+            # old data, a promoted replica), and the database has no row either.
+            self.revoked = True
+            return self._unknown()
         cached = session_cache.read(key_hash)
         if type(cached) is tuple and len(cached) == _ENTRY_LENGTH:
             if not entry_is_alive(cached, time.time_ns() // 1000) or not self._kind_fits(
@@ -139,3 +145,12 @@ class SessionStore(db.SessionStore):
     @classmethod
     def forget(cls, key_hashes: Iterable[str]) -> None:
         session_cache.tombstone(key_hashes)
+
+    @classmethod
+    def remember_revoked(cls, key_hashes: Iterable[str]) -> None:
+        revoked_keys.record(key_hashes)
+
+    @classmethod
+    def clear_expired(cls) -> None:
+        super().clear_expired()
+        revoked_keys.prune()

@@ -32,6 +32,9 @@ from sessions_ui.models import ClientKind, Session
 from sessions_ui.revocation import revoke_expired_sessions
 from sessions_ui.tracking import client_fields
 
+# Where Django's ``set_expiry`` keeps the session's own expiry in its data.
+EXPIRY_KEY = "_session_expiry"
+
 # Columns the store keeps in memory (and in the cache) for the loaded session.
 ROW_FIELDS = (
     "id",
@@ -160,6 +163,11 @@ class SessionStore(SessionBase):
     def forget(cls, key_hashes: Iterable[str]) -> None:
         """Called after rows were deleted; the cached store drops its copies."""
 
+    @classmethod
+    def remember_revoked(cls, key_hashes: Iterable[str]) -> None:
+        """Called inside the transaction that deletes (or rekeys) rows; the cached store
+        records them durably, so no process serves them from the cache afterwards."""
+
     # --- load ----------------------------------------------------------------------------------
     def load(self) -> dict:
         key_hash = self.current_key_hash()
@@ -236,7 +244,7 @@ class SessionStore(SessionBase):
             # "Signed in since" is the moment an anonymous session became a user's.
             values["created_at"] = now if (row.user_id is None and user_id) else row.created_at
             client = row.client
-        values["expire_date"] = expiry(client, values["created_at"], now)
+        values["expire_date"] = self._expire_date(client, values["created_at"], now, data)
 
         if must_create:
             try:
@@ -250,6 +258,24 @@ class SessionStore(SessionBase):
                 raise UpdateError
             self._refresh_row(values)
         self._row_written(key_hash)
+
+    def _expire_date(
+        self, client: str, created_at: datetime, now: datetime, data: dict
+    ) -> datetime:
+        """The shorter of the idle/absolute limit and the session's own expiry (``set_expiry``:
+        seconds from this save, or a moment). ``set_expiry(0)`` (until the browser closes)
+        and no expiry leave the limit alone: the cookie handles the browser."""
+        limit = expiry(client, created_at, now)
+        own = data.get(EXPIRY_KEY)
+        if not own:
+            return limit
+        try:
+            chosen = self.get_expiry_date(modification=now, expiry=own)
+        except (TypeError, ValueError, OverflowError):
+            return limit  # not something set_expiry writes: the limit holds
+        if timezone.is_naive(chosen):
+            chosen = timezone.make_aware(chosen, timezone.get_default_timezone())
+        return min(limit, chosen)
 
     def _refresh_row(self, values: dict[str, Any]) -> None:
         if self.row is not None:
@@ -273,7 +299,12 @@ class SessionStore(SessionBase):
             return False
         values = {
             "last_activity": now,
-            "expire_date": expiry(row.client, row.created_at, now),
+            # Activity moves the idle limit, never past an expiry the session set itself.
+            "expire_date": (
+                min(row.expire_date, expiry(row.client, row.created_at, now))
+                if self._get_session().get(EXPIRY_KEY)
+                else expiry(row.client, row.created_at, now)
+            ),
             **changes,
         }
         # A session revoked meanwhile matches nothing here and stays gone.
@@ -307,10 +338,13 @@ class SessionStore(SessionBase):
                 continue
             break
         if not updated:
-            # Revoked meanwhile: do not bring it back, start a fresh session instead.
+            # Ended meanwhile (signed out from another device): like any other save of a
+            # deleted session, it is not brought back, under this key or a new one. The
+            # request goes on anonymous, with no data; what is stored next is a new session.
+            self._session_key = None
             self.row = None
-            self.create()
-            self._session_cache = data
+            self._session_cache = {}
+            self.modified = True
             return
         self._session_key = key
         self.modified = True
@@ -322,6 +356,8 @@ class SessionStore(SessionBase):
         (revoked meanwhile); ``IntegrityError`` if ``new_hash`` already keys another row."""
         with transaction.atomic():
             updated = Session.objects.filter(key_hash=old_hash).update(key_hash=new_hash)
+            if updated:
+                cls.remember_revoked([old_hash])
         cls.forget([old_hash])
         return bool(updated)
 
@@ -333,7 +369,10 @@ class SessionStore(SessionBase):
         if not is_valid_key(session_key):
             return
         key_hash = hash_key(session_key)
-        Session.objects.filter(key_hash=key_hash).delete()
+        with transaction.atomic():
+            deleted, _ = Session.objects.filter(key_hash=key_hash).delete()
+            if deleted:
+                self.remember_revoked([key_hash])
         self.forget([key_hash])
         if session_key == self.session_key:
             self.row = None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_sign_in_place_and_network'),
+        ('accounts', '0004_shared_cache_table'),
     ]
 
     operations = [
