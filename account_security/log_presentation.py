@@ -20,6 +20,9 @@ ICONS = {
     EventKind.SESSION_ENDED: "logout",
     EventKind.OTHER_SESSIONS_ENDED: "logout",
     EventKind.NEW_SIGN_IN_ALERT: "warning",
+    EventKind.PASSKEY_ADDED: "key",
+    EventKind.PASSKEY_REMOVED: "key",
+    EventKind.PASSKEY_USED: "key",
 }
 WARNINGS = {
     EventKind.SIGN_IN_FAILED,
@@ -77,7 +80,19 @@ def _detail(event: SecurityEvent, current: uuid.UUID | None) -> str:
             return _("With password and a code from the authenticator app.")
         if method == "backup_code":
             return _("With password and a backup code.")
+        if method == "passkey":
+            return _("With password and the passkey “%(name)s”.") % {
+                "name": details.get("passkey") or _("Passkey")
+            }
+        if method == "passkey_only":
+            return _("With the passkey “%(name)s” alone.") % {
+                "name": details.get("passkey") or _("Passkey")
+            }
         return _("With password.")
+    if kind in (EventKind.PASSKEY_ADDED, EventKind.PASSKEY_REMOVED) and details.get("passkey"):
+        return _("“%(name)s”.") % {"name": details["passkey"]}
+    if kind == EventKind.PASSKEY_USED:
+        return _("“%(name)s”, to confirm an action.") % {"name": details.get("passkey") or ""}
     if kind == EventKind.SIGN_IN_FAILED:
         wrong = _("Wrong code") if details.get("step") == "code" else _("Wrong password")
         if details.get("purpose") == "reauthentication":

@@ -12,8 +12,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from account_security.risk import Flag, is_warning
-from account_security.risk_history import session_flags, sessions_for_risk
+from account_security.risk_history import session_flags_and_methods, sessions_for_risk
 from account_security.risk_text import WordedFlag, worded
+from accounts.sign_in import PASSKEY_METHODS
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 from sessions_ui.models import ClientKind, DeviceKind, Session
@@ -40,6 +41,8 @@ class SessionCard:
     # which cannot be an intruder to the person holding it), otherwise a quiet note.
     flags: tuple[WordedFlag, ...] = ()
     is_warning: bool = False
+    # Signed in with a passkey (after the password, or alone): "Inloggad med nyckel".
+    with_passkey: bool = False
 
     @property
     def is_flagged(self) -> bool:
@@ -64,6 +67,7 @@ def session_card(
     current_public_id: uuid.UUID | None,
     now: datetime,
     flags: tuple[Flag, ...] = (),
+    method: str = "",
 ) -> SessionCard:
     icon = session.device_kind if session.device_kind in ICONS else DeviceKind.UNKNOWN
     is_current = session.public_id == current_public_id
@@ -82,6 +86,7 @@ def session_card(
         is_immich=session.client == ClientKind.IMMICH,
         flags=tuple(worded(flag) for flag in flags),
         is_warning=not is_current and is_warning(flags),
+        with_passkey=method in PASSKEY_METHODS,
     )
 
 
@@ -91,9 +96,12 @@ def session_cards(user, current_public_id: uuid.UUID | None) -> list[SessionCard
     first. Two queries: the sessions, and the sign-in events the flags need."""
     now = timezone.now()
     rows = list(sessions_for_risk(user).order_by("-last_activity"))
-    flags = session_flags(user, now, sessions=rows, current=current_public_id)
+    flags, methods = session_flags_and_methods(user, now, sessions=rows, current=current_public_id)
     cards = [
-        session_card(row, current_public_id, now, flags.get(row.public_id, ())) for row in rows
+        session_card(
+            row, current_public_id, now, flags.get(row.public_id, ()), methods.get(row.public_id, "")
+        )
+        for row in rows
     ]
     # The query's order (recent activity) inside; a quiet note does not move a session up.
     cards.sort(

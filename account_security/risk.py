@@ -141,6 +141,8 @@ class SignIn:
     network: str = ""
     hosting: bool = False
     visits: tuple[Visit, ...] = ()
+    # How it signed in (the ``method`` of its sign-in event: "password", "totp", "passkey", …).
+    method: str = ""
 
     @property
     def country_now(self) -> str:

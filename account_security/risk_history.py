@@ -110,6 +110,7 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
         asn=asn,
         network=event.get("network") or "",
         hosting=is_hosting_network(asn),
+        method=str((event.get("details") or {}).get("method") or ""),
     )
 
 
@@ -195,7 +196,18 @@ def session_flags(
     sessions: Sequence[Session] | None = None,
     current: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, tuple[Flag, ...]]:
-    """Flags of each of the user's live sessions, by public id.
+    """Flags of each of the user's live sessions, by public id."""
+    return session_flags_and_methods(user, now, sessions=sessions, current=current)[0]
+
+
+def session_flags_and_methods(
+    user,
+    now: datetime,
+    *,
+    sessions: Sequence[Session] | None = None,
+    current: uuid.UUID | None = None,
+) -> tuple[dict[uuid.UUID, tuple[Flag, ...]], dict[uuid.UUID, str]]:
+    """Flags of each live session, and how each signed in (from the same two queries).
 
     ``current`` is the session of the person looking: it is active now, whenever its row last
     recorded activity (a person back after two days is in their country now, and a session
@@ -209,4 +221,10 @@ def session_flags(
             else sign_in
             for sign_in in history
         ]
-    return {key: flags for key, flags in assess(history, now, Thresholds.from_settings()).items()}
+    flags = dict(assess(history, now, Thresholds.from_settings()).items())
+    methods = {
+        s.session_id: s.method
+        for s in history
+        if s.active_at is not None and s.session_id is not None and s.method
+    }
+    return flags, methods

@@ -28,7 +28,11 @@ from account_security.models import ReviewReminder
 from account_security.presentation import session_card, session_cards
 from accounts.reauth import reauthentication_required
 from accounts.security_log import events_for
-from accounts.two_factor import backup_codes_remaining, user_has_two_factor
+from accounts.two_factor import (
+    backup_codes_remaining,
+    user_has_authenticator,
+    user_has_two_factor,
+)
 from sessions_ui.devices import snapshot_title
 from sessions_ui.middleware import current_public_id
 from sessions_ui.models import Session
@@ -42,6 +46,7 @@ LOG_PAGE_SIZE = 25
 def security(request: HttpRequest) -> HttpResponse:
     cards = session_cards(request.user, current_public_id(request))
     two_factor_on = user_has_two_factor(request.user)
+    has_authenticator = two_factor_on and user_has_authenticator(request.user)
     return render(
         request,
         "account_security/security.html",
@@ -51,7 +56,8 @@ def security(request: HttpRequest) -> HttpResponse:
             "other_count": sum(not c.is_current for c in cards),
             "flagged_count": sum(c.is_flagged for c in cards),
             "two_factor_on": two_factor_on,
-            "backup_codes_left": backup_codes_remaining(request.user) if two_factor_on else 0,
+            "has_authenticator": has_authenticator,
+            "backup_codes_left": backup_codes_remaining(request.user) if has_authenticator else 0,
             "support_email": settings.SUPPORT_EMAIL,
         },
     )

@@ -1,7 +1,7 @@
 """Authentication backends that load a session's user and its 2FA status in one query.
 
 ``TwoFactorMiddleware`` asks on every signed-in request whether the account has a confirmed
-authenticator (the answer can change in another session at any moment, so it is never cached
+authenticator or passkey (the answer can change in another session at any moment, so it is never cached
 across requests). These backends answer it inside the query that loads the user anyway, so
 2FA enforcement costs no extra query. That query runs on every signed-in request, so it is
 compiled once per connection (:mod:`sessions_ui.prepared_query`): built as a queryset each time,
@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.two_factor import remember_two_factor_status
 from sessions_ui.prepared_query import PreparedQuery
@@ -35,8 +36,9 @@ def _columns() -> list[str]:
 def _user_and_two_factor(pk) -> QuerySet:
     user_model = get_user_model()
     confirmed = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+    passkeys = WebAuthnCredential.objects.filter(user_id=OuterRef("pk"), confirmed=True)
     return (
-        user_model._default_manager.annotate(_two_factor_on=Exists(confirmed))
+        user_model._default_manager.annotate(_two_factor_on=Exists(confirmed) | Exists(passkeys))
         .filter(pk=pk)
         .values_list(*_columns(), "_two_factor_on")
     )

@@ -51,3 +51,20 @@ class ReauthenticationForm(forms.Form):
                 max_length=32,
                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
             )
+
+
+class PasskeyNameForm(forms.Form):
+    """The name a passkey is listed by (the device or password manager that holds it)."""
+
+    name = forms.CharField(
+        label=_("Name of the passkey"),
+        help_text=_("For example the device or password manager that keeps it: “iPhone”."),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give the passkey a name."))
+        return name

@@ -28,7 +28,16 @@ from sessions_ui.middleware import is_api_path
 
 @lru_cache(maxsize=1)
 def _open_paths() -> tuple[frozenset[str], tuple[str, ...]]:
-    exact = frozenset({reverse("two_factor_verify"), reverse("account_logout")})
+    exact = frozenset(
+        {
+            reverse("two_factor_verify"),
+            reverse("account_logout"),
+            # The passkey as the second step: its ceremony must see the half-signed-in user.
+            reverse("otp_webauthn:credential-authentication-begin"),
+            reverse("otp_webauthn:credential-authentication-complete"),
+            reverse("otp_webauthn:js-i18n-catalog"),
+        }
+    )
     static = (
         settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/" + settings.STATIC_URL
     )

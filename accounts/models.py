@@ -27,6 +27,9 @@ class EventKind(models.TextChoices):
     TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor authentication turned off")
     BACKUP_CODE_USED = "backup_code_used", _("Backup code used")
     BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("New backup codes created")
+    PASSKEY_ADDED = "passkey_added", _("Passkey added")
+    PASSKEY_REMOVED = "passkey_removed", _("Passkey removed")
+    PASSKEY_USED = "passkey_used", _("Passkey used")
     NEW_SIGN_IN_ALERT = "new_sign_in_alert", _("Alert about a new sign-in sent")
     # An app (Immich) could not be told that one of its sessions ended (immich.backchannel).
     APP_SIGN_OUT_FAILED = "app_sign_out_failed", _("An app could not be signed out")

@@ -9,6 +9,7 @@ code step for an account with it.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.http import HttpRequest
 
 from accounts.models import EventKind
@@ -20,6 +21,54 @@ from accounts.two_factor import (
     record_code_entry,
     user_has_two_factor,
 )
+
+# How this session was signed in (a ``SignInMethod`` value), for the OpenID Connect ``amr``.
+SIGN_IN_METHOD_SESSION_KEY = "accounts_sign_in_method"
+
+
+class SignInMethod(models.TextChoices):
+    """What a complete sign-in used; the ``method`` of its ``sign_in`` event."""
+
+    PASSWORD = "password", "password"
+    TOTP = "totp", "password + authenticator app"
+    BACKUP_CODE = "backup_code", "password + backup code"
+    PASSKEY = "passkey", "password + passkey"
+    PASSKEY_ONLY = "passkey_only", "passkey (user verified)"
+
+
+PASSKEY_METHODS = frozenset({SignInMethod.PASSKEY, SignInMethod.PASSKEY_ONLY})
+
+# RFC 8176 authentication method references. A passkey proves possession of a key held by an
+# authenticator ("hwk") with a user presence test ("user"); alone, the authenticator has also
+# verified the person (PIN or biometrics), so it counts as two factors ("mfa").
+AMR = {
+    SignInMethod.PASSWORD: ["pwd"],
+    SignInMethod.TOTP: ["pwd", "otp", "mfa"],
+    SignInMethod.BACKUP_CODE: ["pwd", "otp", "mfa"],
+    SignInMethod.PASSKEY: ["pwd", "hwk", "user", "mfa"],
+    SignInMethod.PASSKEY_ONLY: ["hwk", "user", "mfa"],
+}
+
+
+def amr_of(session) -> list[str] | None:
+    """The ``amr`` of the sign-in that made ``session``; None when it does not say (sessions
+    signed in before the method was kept)."""
+    method = session.get(SIGN_IN_METHOD_SESSION_KEY) if session is not None else None
+    try:
+        return list(AMR[SignInMethod(method)])
+    except (ValueError, KeyError):
+        return None
+
+
+def signed_in_with(request: HttpRequest, user, method: str, **details) -> None:
+    """A complete sign-in: the method is kept in the session and the event is logged (the
+    event is what the new-sign-in alert and the risk signals read)."""
+    method = SignInMethod(method)
+    if getattr(request, "session", None) is not None:
+        request.session[SIGN_IN_METHOD_SESSION_KEY] = method.value
+    record_event(
+        EventKind.SIGN_IN, user=user, request=request, details={"method": method.value, **details}
+    )
 
 
 def complete_code_step(request: HttpRequest, code: str) -> Match | None:
@@ -35,7 +84,7 @@ def complete_code_step(request: HttpRequest, code: str) -> Match | None:
     mark_session_verified(request, match.device)
     request.session.cycle_key()
     record_code_entry(request, match.method)
-    record_event(EventKind.SIGN_IN, user=user, request=request, details={"method": match.method})
+    signed_in_with(request, user, match.method)
     return match
 
 
@@ -43,7 +92,7 @@ def signed_in(request: HttpRequest | None, user) -> None:
     """Django's ``user_logged_in``: a complete sign-in unless the code step is still owed."""
     if request is None or user_has_two_factor(user):
         return
-    record_event(EventKind.SIGN_IN, user=user, request=request, details={"method": "password"})
+    signed_in_with(request, user, SignInMethod.PASSWORD)
 
 
 def signed_out(request: HttpRequest | None, user) -> None:

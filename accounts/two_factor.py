@@ -1,4 +1,5 @@
-"""Two-factor authentication: one TOTP authenticator app plus ten single-use backup codes.
+"""Two-factor authentication: one TOTP authenticator app plus ten single-use backup codes, and
+passkeys (``accounts.passkeys``), each of which is a factor of its own.
 
 Built on django-otp's models (``TOTPDevice``, ``StaticDevice``) and its throttle. Rules kept here:
 
@@ -33,6 +34,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import EventKind
 from accounts.security_log import record_event
@@ -52,14 +54,32 @@ class SecondFactorThrottled(Exception):
 
 # --- status ----------------------------------------------------------------------------------
 def user_has_two_factor(user) -> bool:
-    """Whether ``user`` has a confirmed authenticator (cached on the user object per request)."""
+    """Whether ``user`` has a confirmed authenticator app or passkey (cached on the user object
+    per request)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        cached = remaining_factor(user) is not None
         setattr(user, _CACHE_ATTR, cached)
     return cached
+
+
+def user_has_authenticator(user) -> bool:
+    """Whether ``user`` has a confirmed authenticator app (so codes, and backup codes, work)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def remaining_factor(user, exclude: Device | None = None) -> Device | None:
+    """A confirmed factor of ``user`` (the authenticator app first, then the newest passkey),
+    other than ``exclude``; None when the account has none left."""
+    totp = TOTPDevice.objects.filter(user=user, confirmed=True)
+    passkeys = WebAuthnCredential.objects.filter(user=user, confirmed=True)
+    if isinstance(exclude, TOTPDevice):
+        totp = totp.exclude(pk=exclude.pk)
+    elif isinstance(exclude, WebAuthnCredential):
+        passkeys = passkeys.exclude(pk=exclude.pk)
+    return totp.first() or passkeys.order_by("-created_at", "-pk").first()
 
 
 def remember_two_factor_status(user, has_two_factor: bool) -> None:
@@ -67,7 +87,8 @@ def remember_two_factor_status(user, has_two_factor: bool) -> None:
     setattr(user, _CACHE_ATTR, bool(has_two_factor))
 
 
-def _forget_status(user) -> None:
+def forget_two_factor_status(user) -> None:
+    """The account's factors changed: the next question is answered by the database."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
@@ -252,7 +273,7 @@ def confirm_authenticator(request: HttpRequest, device: TOTPDevice, code: str) -
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         codes = _new_backup_codes(user)
-    _forget_status(user)
+    forget_two_factor_status(user)
     mark_session_verified(request, device)
     record_code_entry(request, "totp")
     record_event(EventKind.TWO_FACTOR_ENABLED, user=user, request=request)
@@ -268,11 +289,13 @@ def regenerate_backup_codes(request: HttpRequest) -> list[str]:
 
 
 def disable_two_factor(request: HttpRequest) -> None:
+    """Every factor goes: the authenticator app, the backup codes and the passkeys."""
     user = request.user
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-    _forget_status(user)
+        WebAuthnCredential.objects.filter(user=user).delete()
+    forget_two_factor_status(user)
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
     if hasattr(user, "otp_device"):
         user.otp_device = None

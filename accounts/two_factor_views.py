@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AuthenticatorCodeForm, CodeForm
+from accounts.passkeys import passkeys_of
 from accounts.reauth import reauthentication_required, safe_next
 from accounts.sign_in import complete_code_step
 from accounts.two_factor import (
@@ -33,6 +34,7 @@ from accounts.two_factor import (
     regenerate_backup_codes,
     second_factor_pending,
     secret_text,
+    user_has_authenticator,
     user_has_two_factor,
 )
 
@@ -88,16 +90,20 @@ def verify(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect(next_url)
             form.add_error("code", _("That code is not right. Try again."))
-    return render(
-        request, "accounts/two_factor/verify.html", {"form": form, "next": next_url}, status=status
-    )
+    context = {
+        "form": form,
+        "next": next_url,
+        "has_authenticator": user_has_authenticator(request.user),
+        "has_passkey": passkeys_of(request.user).exists(),
+    }
+    return render(request, "accounts/two_factor/verify.html", context, status=status)
 
 
 @sensitive_post_parameters("code")
 @reauthentication_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def enable(request: HttpRequest) -> HttpResponse:
-    if user_has_two_factor(request.user):
+    if user_has_authenticator(request.user):
         messages.info(request, _("Two-factor authentication is already on."))
         return redirect("account_security")
     device = pending_authenticator(request.user)
@@ -159,7 +165,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 @reauthentication_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def regenerate(request: HttpRequest) -> HttpResponse:
-    if not user_has_two_factor(request.user):
+    if not user_has_authenticator(request.user):
         return redirect("account_security")
     if request.method == "POST":
         request.session[NEW_CODES_SESSION_KEY] = regenerate_backup_codes(request)

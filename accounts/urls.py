@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import two_factor_views, views
+from accounts import passkey_views, two_factor_views, views
 
 urlpatterns = [
     path("confirm-password/", views.reauthenticate, name="reauthenticate"),
@@ -12,4 +12,7 @@ urlpatterns = [
         name="two_factor_regenerate",
     ),
     path("two-factor/disable/", two_factor_views.disable, name="two_factor_disable"),
+    path("passkeys/add/", passkey_views.add, name="passkey_add"),
+    path("passkeys/<int:pk>/rename/", passkey_views.rename, name="passkey_rename"),
+    path("passkeys/<int:pk>/remove/", passkey_views.remove, name="passkey_remove"),
 ]

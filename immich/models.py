@@ -34,6 +34,9 @@ class Authorization(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
     # django-otp's persistent id of the device that verified the approving session, if any.
     otp_device = models.CharField(_("second factor"), max_length=255, blank=True)
+    # RFC 8176 methods of the approving session's sign-in (accounts.sign_in.AMR); empty for
+    # authorizations written before they were kept (then told from ``otp_device``).
+    amr = models.JSONField(_("authentication methods"), default=list, blank=True)
     # Redirected to the Immich app (app.immich:///oauth-callback or /api/oauth/mobile-redirect).
     mobile = models.BooleanField(_("mobile app"), default=False)
     # Set at the token exchange: the session row (= sid) and when.
@@ -58,6 +61,13 @@ class Authorization(models.Model):
     @property
     def second_factor(self) -> bool:
         return bool(self.otp_device)
+
+    @property
+    def methods(self) -> list[str]:
+        """The ``amr`` claim: as kept, or (older rows) what ``otp_device`` implies."""
+        if self.amr:
+            return list(self.amr)
+        return ["pwd", "otp", "mfa"] if self.second_factor else ["pwd"]
 
 
 class ImmichAccount(models.Model):

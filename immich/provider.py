@@ -7,8 +7,9 @@ RP-initiated logout. This adapter adds what Immich and Back-Channel Logout 1.0 n
   (server/src/repositories/oauth.repository.ts, ``getProfileAndOAuthSid``) reads ``sid`` from the
   ID token and stores it on its session as ``oauthSid`` (server/src/services/auth.service.ts,
   ``createLoginResponse``);
-- ``amr`` / ``acr``: whether the approving session passed a second factor (RFC 8176 values:
-  ``pwd``, ``otp``, ``mfa``; ``acr`` "2" with two factors, "1" with the password only);
+- ``amr`` / ``acr``: how the approving session signed in (RFC 8176 values, from
+  ``accounts.sign_in.AMR``: ``pwd``, ``otp``, ``hwk`` and ``user`` for a passkey, ``mfa``;
+  ``acr`` "2" with two factors, "1" with the password only);
 - ``name`` for Immich's auto-registered user (auth.service.ts falls back to the email otherwise);
 - the discovery flags ``backchannel_logout_supported`` and ``backchannel_logout_session_supported``;
 - a fixed issuer (``settings.OIDC_ISSUER``), because logout tokens are signed by the worker,
@@ -51,12 +52,9 @@ class ImmichOIDCAdapter(DefaultOIDCAdapter):
             return
         id_token["sid"] = str(sign_in.session_public_id)
         id_token["auth_time"] = int(sign_in.authorized_at.timestamp())
-        if sign_in.second_factor:
-            id_token["amr"] = ["pwd", "otp", "mfa"]
-            id_token["acr"] = "2"
-        else:
-            id_token["amr"] = ["pwd"]
-            id_token["acr"] = "1"
+        amr = sign_in.methods
+        id_token["amr"] = amr
+        id_token["acr"] = "2" if "mfa" in amr else "1"
 
     def populate_server_metadata(self, data: dict[str, Any]) -> None:
         data["backchannel_logout_supported"] = True

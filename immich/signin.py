@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from accounts.sign_in import amr_of
 from immich.models import Authorization
 from immich.sync import schedule_sync
 from sessions_ui.client import USER_AGENT_MAX, ClientInfo, client_from_request
@@ -43,12 +44,16 @@ def record_authorization(code_token, request) -> Authorization | None:
     is_verified = getattr(user, "is_verified", None)
     if session is not None and callable(is_verified) and is_verified():
         otp_device = session.get(DEVICE_ID_SESSION_KEY, "") or ""
+    amr = amr_of(session) or []
+    if amr and "mfa" in amr and not otp_device:
+        amr = []  # the session no longer holds its second factor: say only what is known
     return Authorization.objects.create(
         grant_id=grant_id,
         user_id=code_token.user_id,
         ip=client.ip if client else None,
         user_agent=(client.user_agent if client else "")[:USER_AGENT_MAX],
         otp_device=otp_device,
+        amr=amr,
         mobile=is_mobile_redirect(code_token.get_redirect_uri() or ""),
     )
 

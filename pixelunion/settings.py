@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys (accounts/passkeys.py)
     "pixelunion",
     "sessions_ui",
     "accounts",
@@ -334,8 +335,23 @@ RISK_HOSTING_ASNS = [int(n) for n in env_list("RISK_HOSTING_ASNS")]
 SIGN_IN_ALERTS = env_bool("SIGN_IN_ALERTS", True)
 # Links in emails point here (never at the Host header of the request that caused the email).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/") or (
-    "http://127.0.0.1:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "")
+    # localhost rather than 127.0.0.1: browsers refuse an IP address as a passkey's RP id.
+    "http://localhost:8000" if DEBUG else (f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "")
 )
+# Passkeys (django-otp-webauthn): the relying party is the site itself, so the RP id is the host
+# of SITE_URL and the only origin a registration or assertion may come from is SITE_URL's.
+# A passkey is bound to that host: changing it makes every registered passkey unusable.
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+_site = _urlsplit(SITE_URL)
+OTP_WEBAUTHN_RP_ID = _site.hostname or ""
+OTP_WEBAUTHN_RP_NAME = "PixelUnion"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"] if _site.netloc else []
+# Signing in with a passkey alone (a discoverable credential with user verification) is on;
+# the library then asks authenticators to keep the credential (resident key required).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
+OTP_WEBAUTHN_TIMEOUT_SECONDS = env_int("PASSKEY_TIMEOUT", 5 * 60)
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 # Where the "Det var inte jag" walk-through and the emails send people for help.
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@pixelunion.example")
 

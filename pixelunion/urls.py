@@ -8,6 +8,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="account_security", permanent=False)),
     # First: the 2FA code step, and allauth's password/email pages behind the sudo window.
     path("accounts/", include("accounts.allauth_urls")),
+    # Passkey ceremonies (JSON for django-otp-webauthn's script): sign-in, 2FA, registration.
+    path("accounts/passkey/", include("accounts.passkey_urls")),
     path("accounts/", include("allauth.urls")),
     path("account/security/", include("account_security.urls")),
     path("account/security/", include("accounts.urls")),

@@ -41,6 +41,19 @@ def test_two_factor_status_comes_with_the_user_and_is_read_fresh(user):
     assert user_has_two_factor(load_user_with_two_factor_status(user.pk)) is False
 
 
+def test_a_passkey_alone_is_two_factor_in_the_same_query(user, django_assert_num_queries):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    WebAuthnCredential.objects.create(
+        user=user, name="iPhone", credential_id=b"x" * 32, public_key=b"k", confirmed=True
+    )
+    load_user_with_two_factor_status(user.pk)  # compiles for this connection
+    with django_assert_num_queries(1):
+        assert user_has_two_factor(load_user_with_two_factor_status(user.pk)) is True
+    WebAuthnCredential.objects.filter(user=user).update(confirmed=False)
+    assert user_has_two_factor(load_user_with_two_factor_status(user.pk)) is False
+
+
 def test_someone_elses_authenticator_is_not_yours(user, other_user):
     add_authenticator(other_user)
     assert user_has_two_factor(load_user_with_two_factor_status(user.pk)) is False

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from django.test import Client
 
 from immich.models import Authorization
 from sessions_ui.models import ClientKind, Session
@@ -14,6 +15,7 @@ from tests.conftest import sign_in
 from tests.immich_standin import verified_claims
 from tests.immich_support import SECRET, authorize, immich_sign_in
 from tests.two_factor_support import add_authenticator, pass_code_step
+from tests.webauthn_support import SoftAuthenticator, assert_with, register_passkey
 
 
 def _client(standin, redirect_uri):
@@ -123,6 +125,22 @@ class TestTwoFactor:
         pass_code_step(browser, device)
         claims = immich_sign_in(immich, browser)["_claims"]
         assert claims["amr"] == ["pwd", "otp", "mfa"] and claims["acr"] == "2"
+
+    def test_a_passkey_after_the_password_says_hwk(self, immich, user):
+        authenticator = SoftAuthenticator()
+        assert register_passkey(sign_in(user.email), authenticator).status_code == 200
+        browser = sign_in(user.email)
+        assert assert_with(browser, authenticator).status_code == 200
+        claims = immich_sign_in(immich, browser)["_claims"]
+        assert claims["amr"] == ["pwd", "hwk", "user", "mfa"] and claims["acr"] == "2"
+
+    def test_a_passkey_alone_says_hwk_user_without_pwd(self, immich, user):
+        authenticator = SoftAuthenticator()
+        assert register_passkey(sign_in(user.email), authenticator).status_code == 200
+        browser = Client()
+        assert assert_with(browser, authenticator).status_code == 200
+        claims = immich_sign_in(immich, browser)["_claims"]
+        assert claims["amr"] == ["hwk", "user", "mfa"] and claims["acr"] == "2"
 
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -223,3 +223,32 @@ def test_signed_in_is_said_only_after_the_code(user, device):
     assert said not in code_page
     response = browser.post(CODE_STEP, {"code": code_for(device)}, follow=True)
     assert said in response.content.decode()
+
+
+class TestAmrOf:
+    @pytest.mark.parametrize(
+        "method, amr",
+        [
+            ("password", ["pwd"]),
+            ("totp", ["pwd", "otp", "mfa"]),
+            ("backup_code", ["pwd", "otp", "mfa"]),
+            ("passkey", ["pwd", "hwk", "user", "mfa"]),
+            ("passkey_only", ["hwk", "user", "mfa"]),
+        ],
+    )
+    def test_each_method_has_its_rfc_8176_values(self, method, amr):
+        from accounts.sign_in import SIGN_IN_METHOD_SESSION_KEY, amr_of
+
+        assert amr_of({SIGN_IN_METHOD_SESSION_KEY: method}) == amr
+
+    @pytest.mark.parametrize("session", [None, {}, {"accounts_sign_in_method": "magic"}])
+    def test_an_unknown_or_missing_method_says_nothing(self, session):
+        from accounts.sign_in import amr_of
+
+        assert amr_of(session) is None
+
+    def test_a_password_sign_in_keeps_its_method_in_the_session(self, user):
+        from accounts.sign_in import SIGN_IN_METHOD_SESSION_KEY
+
+        browser = sign_in(user.email)
+        assert browser.session[SIGN_IN_METHOD_SESSION_KEY] == "password"
