@@ -29,6 +29,10 @@ def was_signed_out_elsewhere(request: HttpRequest) -> bool:
         return False
     if request.user.is_authenticated:
         return False
+    # The key still names a live session (an anonymous one: a sign-in or passkey ceremony in
+    # progress): nothing ended, no query. Loading a missing key leaves the store without one.
+    if request.session.session_key is not None:
+        return False
     deleted, _rows = EndedKey.objects.filter(key_hash=hash_key(key)).delete()
     return bool(deleted)
 
