@@ -254,11 +254,12 @@ def test_the_device_type_is_written_out(user, browser, phone):
 
 
 # The session, the user (with its 2FA status), then per page: Kontosäkerhet and Enhetsaktivitet
-# the sessions and the sign-in events behind their signs (Enhetsaktivitet also the monthly
-# reminder switch); Säkerhetslogg the count and the page of events.
+# the sessions and the sign-in events behind their signs (Kontosäkerhet also the passkeys of
+# the 2FA card, Enhetsaktivitet the monthly reminder switch); Säkerhetslogg the count and the
+# page of events.
 @pytest.mark.parametrize(
     ("path", "queries"),
-    [("/account/security/", 4), (DEVICES, 5), ("/account/security/log/", 4)],
+    [("/account/security/", 5), (DEVICES, 5), ("/account/security/log/", 4)],
 )
 def test_page_queries(user, browser, phone, path, queries, django_assert_num_queries):
     browser.get(path)  # settle the activity write

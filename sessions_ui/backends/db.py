@@ -289,6 +289,15 @@ class SessionStore(SessionBase):
             self.row = dataclasses.replace(self.row, **known)
 
     # --- activity ------------------------------------------------------------------------------
+    def _own_expiry(self, row) -> bool:
+        """Whether the session set its own expiry (``set_expiry``), from the data already at
+        hand: a store loaded with ``load()`` alone has no data cache, and a second load of the
+        row only to read one key would cost a query on every activity write."""
+        data = getattr(self, "_session_cache", None)
+        if data is None:
+            data = self.decode(row.session_data)
+        return bool(data.get(EXPIRY_KEY))
+
     def record_activity(self) -> bool:
         """Note a request on an unmodified session; writes only when something is news.
 
@@ -308,7 +317,7 @@ class SessionStore(SessionBase):
             # Activity moves the idle limit, never past an expiry the session set itself.
             "expire_date": (
                 min(row.expire_date, expiry(row.client, row.created_at, now))
-                if self._get_session().get(EXPIRY_KEY)
+                if self._own_expiry(row)
                 else expiry(row.client, row.created_at, now)
             ),
             **changes,

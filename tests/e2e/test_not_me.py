@@ -19,6 +19,7 @@ from django.core import mail
 from tests import agents
 from tests.conftest import PASSWORD, make_account
 from tests.e2e.browser_support import LOGIN_PATH, sign_in
+from tests.task_worker import run_worker
 
 DEVICES_PATH = "/account/security/devices/"
 NEW_PASSWORD = "Ett helt annat lösenord 2026!"
@@ -55,7 +56,8 @@ def test_it_was_not_me_signs_the_intruder_out_and_secures_the_account(live_serve
     page = sign_in(computer, live_server.url, user.email)
     intruder_page = sign_in(intruder, live_server.url, user.email)
 
-    # The owner was told by email, once: a new device in a new place.
+    # The owner was told by email, once: a new device in a new place (the worker sends it).
+    run_worker()
     alerts = [m for m in mail.outbox if m.to == [user.email]]
     assert len(alerts) == 1 and agents.IP_GERMANY in alerts[0].body
 
