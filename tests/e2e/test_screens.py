@@ -22,8 +22,9 @@ import pytest
 from tests import agents
 from tests.api_support import app_client, token_for
 from tests.conftest import make_account
-from tests.e2e.browser_support import LOGIN_PATH, sign_in
+from tests.e2e.browser_support import LOGIN_PATH, password_step, sign_in
 from tests.live import report
+from tests.two_factor_support import BACKUP_CODES, CODE_STEP, add_authenticator
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-results" / "screens"
@@ -261,3 +262,27 @@ def test_kontosakerhet_on_a_desktop_gives_the_sessions_the_whole_width(
     assert card["width"] > 0.85 * main["width"]
     assert card["height"] < 600
     assert tab.get_by_role("link", name="Kontakta support").count() == 1
+
+
+def test_the_code_step_and_the_password_check_fit_both_screens(live_server, new_context, db):
+    """The two pages only a 2FA account sees: the code step after the password, and "Bekräfta
+    att det är du" before a sensitive change (a 2FA account confirms with a code too)."""
+    user = make_account("erik.sundqvist-lindberg@example.com")
+    add_authenticator(user)
+    base = live_server.url
+    problems: dict[str, dict] = {}
+    for index, (label, viewport) in enumerate(SCREENS):
+        context = new_context(
+            agents.CHROME_WINDOWS, viewport=viewport,
+            extra_http_headers={"X-Forwarded-For": agents.IP_STOCKHOLM},
+        )
+        tab = password_step(context, base, user.email)
+        assert tab.url.startswith(base + CODE_STEP), tab.url
+        check(tab, base, "Ange kod", CODE_STEP, label, problems)
+        # A backup code each: one authenticator code works once, in one 30-second step.
+        tab.locator("input[name=code]").fill(BACKUP_CODES[index])
+        with tab.expect_navigation():
+            tab.locator("input[name=code]").press("Enter")
+        assert CODE_STEP not in tab.url and LOGIN_PATH not in tab.url, tab.url
+        check(tab, base, "Bekräfta att det är du", "/account/security/confirm-password/", label, problems)
+    assert problems == {}
