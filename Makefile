@@ -72,7 +72,7 @@ bench: $(STAMP)
 PER_KIND ?= 4
 warnings-eval: compilemessages
 	@mkdir -p test-results
-	$(BIN)/python -m benchmarks.warnings --per-kind $(PER_KIND) --json test-results/warnings-eval.json
+	$(BIN)/python -m benchmarks.warnings_eval --per-kind $(PER_KIND) --json test-results/warnings-eval.json
 
 # The long load, race and fault runs (a few minutes; figures in test-results/live-figures.jsonl).
 # They need PostgreSQL, like the fast versions in `make test`'s PostgreSQL pass.

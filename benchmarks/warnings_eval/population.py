@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from benchmarks.warnings import geography as geo
+from benchmarks.warnings_eval import geography as geo
 
 YEAR_START = datetime(2026, 1, 5, tzinfo=UTC)
 DAYS = 365

@@ -22,7 +22,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from benchmarks.warnings.population import Device, Step, UserYear
+from benchmarks.warnings_eval.population import Device, Step, UserYear
 from sessions_ui.keys import hash_key
 from sessions_ui.models import Session
 

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.warnings [--per-kind N] [--seed S] [--answers 0,50,100] [--kinds K,...]
+"""`python -m benchmarks.warnings_eval [--per-kind N] [--seed S] [--answers 0,50,100] [--kinds K,...]
 [--why] [--json FILE]`
 
 Builds the population (``--per-kind`` users of each kind, two takeovers each), writes the
@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.warnings")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.warnings_eval")
     parser.add_argument("--per-kind", type=int, default=4)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--answers", default="0,50,100")
@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    from benchmarks.warnings import geography
-    from benchmarks.warnings.population import KINDS, make_user
+    from benchmarks.warnings_eval import geography
+    from benchmarks.warnings_eval.population import KINDS, make_user
 
     book = geography.AddressBook()
     kinds = [kind for kind in KINDS for _ in range(args.per_kind)]
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     city_db, asn_db = book.write(folder)
     os.environ["WARNINGS_EVAL_CITY_DB"] = str(city_db)
     os.environ["WARNINGS_EVAL_ASN_DB"] = str(asn_db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.warnings.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.warnings_eval.settings"
     import django
 
     django.setup()
@@ -74,7 +74,7 @@ def _run(user, rate: int, seed: int):
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
-    from benchmarks.warnings.drive import Driver
+    from benchmarks.warnings_eval.drive import Driver
 
     email = user.email.replace("@", f"+a{rate}@")
     account = get_user_model().objects.create_user(
