@@ -4,6 +4,8 @@ URLs and middleware: the same two middleware as every other configuration."""
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
+# Debug is off and no host is allowed from the environment: the passkeys' relying party needs a site.
+os.environ.setdefault("SITE_URL", "http://localhost:8000")
 os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
 if not os.environ.get("OIDC_PRIVATE_KEY"):  # the provider's signing key (required, debug off)
     from pathlib import Path
@@ -41,3 +43,7 @@ MIDDLEWARE = bench.middleware(
 # The product's 2FA middleware is not what is measured here: the view and middleware stack are
 # the same two layers for every configuration (the whole product is timed in scale.py).
 SILENCED_SYSTEM_CHECKS = ["accounts.E001"]
+
+# Plain HTTP on loopback, like the peers: the same cookie name as theirs (production uses
+# __Host-sessionid, which needs HTTPS).
+SESSION_COOKIE_NAME = "sessionid"

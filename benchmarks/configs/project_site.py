@@ -4,6 +4,8 @@ device list and "sign out all others" timings (scale.py)."""
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnop")
+# Debug is off and no host is allowed from the environment: the passkeys' relying party needs a site.
+os.environ.setdefault("SITE_URL", "http://localhost:8000")
 if not os.environ.get("OIDC_PRIVATE_KEY"):  # the provider's signing key (required, debug off)
     from pathlib import Path
 
@@ -28,3 +30,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Plain HTTP on loopback, like the peers: the same cookie name as theirs (production uses
+# __Host-sessionid, which needs HTTPS).
+SESSION_COOKIE_NAME = "sessionid"
