@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from account_security.models import ReviewReminder
-from background.retry import retrying_task
 from account_security.presentation import activity_label
+from background.retry import retrying_task
 from sessions_ui.devices import snapshot_title
 from sessions_ui.geo import location_label
 from sessions_ui.models import Session

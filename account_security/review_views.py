@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -86,6 +85,5 @@ def secure_account(request: HttpRequest) -> HttpResponse:
         {
             "two_factor_on": bool(user_has_two_factor(request.user)),
             "two_factor_url": reverse("two_factor_enable"),
-            "support_email": settings.SUPPORT_EMAIL,
         },
     )

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -58,7 +57,6 @@ def security(request: HttpRequest) -> HttpResponse:
             "two_factor_on": two_factor_on,
             "has_authenticator": has_authenticator,
             "backup_codes_left": backup_codes_remaining(request.user) if has_authenticator else 0,
-            "support_email": settings.SUPPORT_EMAIL,
         },
     )
 
@@ -86,7 +84,6 @@ def device_list(request: HttpRequest) -> HttpResponse:
         {
             "current_card": next((c for c in cards if c.is_current), None),
             "other_cards": [c for c in cards if not c.is_current],
-            "support_email": settings.SUPPORT_EMAIL,
             "reminder_on": ReviewReminder.objects.filter(user=request.user).exists(),
         },
     )
