@@ -7,6 +7,7 @@ works at run time still fails here. Migrations are left out: they name apps by l
 from __future__ import annotations
 
 import ast
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -116,3 +117,12 @@ def test_the_reader_sees_every_kind_of_import(tmp_path, source, expected):
     path.write_text(source)
     found = {name for name in imported(path, "sessions_ui.probe") if name.split(".")[0] in FLOOR_OF}
     assert expected <= found
+
+
+def test_no_symlinks_are_committed():
+    """A committed symlink points into the machine it was made on: a clean clone then used
+    another checkout's venv (``.venv``) and node_modules, so CI proved nothing about a fresh
+    machine. ``git ls-files -s`` shows symlinks as mode 120000."""
+    listed = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True, check=True)
+    links = [line.split("\t", 1)[1] for line in listed.stdout.splitlines() if line.startswith("120000 ")]
+    assert links == []
