@@ -20,6 +20,7 @@ configuration we ship and test is ``deploy/nginx/immich-gate.conf``; docs/immich
   app servers from mapping it too; a token Immich refuses is remembered as refused.
 - Only the proxy may ask: ``IMMICH_GATE_SECRET`` must arrive in ``X-PixelUnion-Gate`` and is
   compared in constant time; without the setting the gate answers 404 to everyone.
+- Served in front of Django's handler (``immich.gate_wsgi``): ``gate`` needs only the environ.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,7 +44,7 @@ from immich import api
 from immich.credentials import Kind, is_token_shaped, original_query, read_credential
 from immich.models import Authorization, EndedImmichSession
 from immich.sync import sync_user
-from sessions_ui.client import ClientInfo, client_from_request
+from sessions_ui.client import ClientInfo, client_from_meta
 from sessions_ui.keys import hash_key as token_hash  # SHA-256, as Immich keeps it too
 from sessions_ui.models import ClientKind, Session
 from sessions_ui.revocation import session_store_class
@@ -71,15 +74,18 @@ def _answer(status: int) -> HttpResponse:
 
 
 class ImmichGateMiddleware:
-    """First in ``MIDDLEWARE``: the gate's path is answered before anything else runs (no
-    session, no locale, no CSRF, no host check, no HTTPS redirect), in a few hundred µs."""
+    """The gate inside Django's handler, first in ``MIDDLEWARE``: answered before anything else
+    runs (no session, no locale, no CSRF, no host check, no HTTPS redirect). Real servers never
+    get this far: ``immich.gate_wsgi`` answers the gate's path in front of Django's handler
+    (pixelunion/wsgi.py); this is the same answer for whatever enters through Django itself
+    (the ASGI application, the test client)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
         if request.path_info == GATE_PATH:
-            return _answer(gate(request))
+            return _answer(gate(request.META))
         return self.get_response(request)
 
 
@@ -90,18 +96,21 @@ def secret_matches(meta) -> bool:
     return hmac.compare_digest(given.encode("latin-1", "replace"), secret.encode("utf-8"))
 
 
-def gate(request) -> int:
-    """The status for the proxy: 204 pass, 401 refused (403/404: not asked by our proxy)."""
+def gate(meta: Mapping[str, Any]) -> int:
+    """The status for the proxy: 204 pass, 401 refused (403/404: not asked by our proxy).
+
+    ``meta`` is the request's WSGI environ (``request.META`` is the same mapping): nothing else
+    of a request is needed, so the WSGI shortcut can answer without building one."""
     if not settings.IMMICH_GATE_SECRET:
         return OFF
-    if not secret_matches(request.META):
+    if not secret_matches(meta):
         return FORBIDDEN
-    credential = read_credential(request.META, original_query(request.META))
+    credential = read_credential(meta, original_query(meta))
     if credential is None or credential.kind != Kind.SESSION:
         return PASS
     if not is_token_shaped(credential.value):
         return REFUSED
-    return check_token(credential.value, client_from_request(request))
+    return check_token(credential.value, client_from_meta(meta))
 
 
 def check_token(token: str, client: ClientInfo) -> int:

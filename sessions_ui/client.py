@@ -11,9 +11,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -166,7 +167,12 @@ def client_from_request(request: HttpRequest) -> ClientInfo:
     client sends the same headers request after request: the answer is remembered per distinct
     headers (bounded; the texts are cut as ``_clean_text`` cuts them anyway).
     """
-    meta = request.META
+    return client_from_meta(request.META)
+
+
+def client_from_meta(meta: Mapping[str, Any]) -> ClientInfo:
+    """``client_from_request`` from the request's WSGI environ alone (the Immich gate answers
+    before Django builds a request)."""
     trusted = getattr(settings, "TRUSTED_PROXIES", None) or ()
     trusted = trusted if isinstance(trusted, str) else tuple(trusted)
     forwarded_for = meta.get("HTTP_X_FORWARDED_FOR")
