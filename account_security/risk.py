@@ -41,8 +41,23 @@ What is familiar (the account's *memory*), folded oldest first:
   keeps per place (city, country, spot) the last trusted sign-in *and how many there were*: a
   place with ``home_sign_ins`` trusted sign-ins is *home* and stays familiar for the whole
   history, not only the ``new_place_days`` (90) window that a one-off trip gets. Live sessions
-  count as sign-ins too (a phone signed in 300 days ago is still in the history), so a home is
-  only forgotten after a year without a trusted sign-in from it.
+  count as sign-ins too (a phone signed in 300 days ago is still in the history).
+* What is older than the history is kept in *summary*, so a home signed in from rarely is not
+  lost when its events age out. When ``prune_security_log`` deletes sign-in events (after
+  ``SECURITY_LOG_RETENTION_DAYS``, 365), it first folds every one of them that taught (by the
+  rules above: never a disowned one, never a warning no one confirmed) into summary rows
+  (``account_security.risk_summary``): per place (country, city, coordinates, network), device
+  and local hour, how many trusted sign-ins and the last one. A summary (``SignIn.summary``,
+  ``SignIn.count``) teaches like that many sign-ins at its last moment and is never judged
+  itself: three sign-ins at home two years ago still make home, one trip does not. The
+  summaries are rows of the security event table read by the same query as the events (an
+  OR of two kinds), because Kontosäkerhet and Enhetsaktivitet must cost the same number of
+  queries; a separate table would have cost a query, or a UNION of unlike rows. They are
+  written at pruning, not when an event leaves the ``RISK_HISTORY_DAYS`` window: the window and
+  the retention are both 365 days by default, and a summary written at pruning is written
+  once, in the transaction that deletes its events, so nothing is counted twice (with a
+  shorter window, sign-ins between the window and the retention teach nothing until they are
+  pruned). A summary goes once its last sign-in is ``RISK_SUMMARY_DAYS`` (1095) old.
 * The account's first sign-in (the first one in the history read) raises nothing.
 
 The signals of one sign-in:
@@ -75,7 +90,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -143,6 +158,11 @@ class SignIn:
     visits: tuple[Visit, ...] = ()
     # How it signed in (the ``method`` of its sign-in event: "password", "totp", "passkey", …).
     method: str = ""
+    # A *summary* stands for ``count`` trusted sign-ins that have left the security log, all
+    # alike in place, network, device and local hour, the latest at ``at`` (see the module doc
+    # and ``account_security.risk_summary``): it only teaches, it is never judged.
+    summary: bool = False
+    count: int = 1
 
     @property
     def country_now(self) -> str:
@@ -268,21 +288,21 @@ class _Seen:
     last: datetime
     count: int = 1
 
-    def add(self, at: datetime) -> None:
+    def add(self, at: datetime, count: int = 1) -> None:
         self.last = max(self.last, at)
-        self.count += 1
+        self.count += count
 
 
 # Trusted sign-ins at a place (or spot), by the network they came through (None: unknown).
 _ByNetwork = dict[int | None, _Seen]
 
 
-def _remember(table: dict, key: Hashable, at: datetime, asn: int | None) -> None:
+def _remember(table: dict, key: Hashable, at: datetime, asn: int | None, count: int = 1) -> None:
     by_network = table.setdefault(key, {})
     if asn in by_network:
-        by_network[asn].add(at)
+        by_network[asn].add(at, count)
     else:
-        by_network[asn] = _Seen(at)
+        by_network[asn] = _Seen(at, count)
 
 
 @dataclass
@@ -304,19 +324,19 @@ class _Memory:
     located: dict[tuple[float, float], SignIn] = field(default_factory=dict)
 
     def learn(self, sign_in: SignIn, thresholds: Thresholds) -> None:
+        at, asn, count = sign_in.at, sign_in.asn, sign_in.count
         if sign_in.country_code:
             self.countries.add(sign_in.country_code)
-            _remember(self.places, (sign_in.country_code, ""), sign_in.at, sign_in.asn)
+            _remember(self.places, (sign_in.country_code, ""), at, asn, count)
             if sign_in.city:
-                place = (sign_in.country_code, sign_in.city)
-                _remember(self.places, place, sign_in.at, sign_in.asn)
+                _remember(self.places, (sign_in.country_code, sign_in.city), at, asn, count)
         if sign_in.device_key:
             self.devices.add(sign_in.device_key)
         self.hours.add(local_time(sign_in, thresholds).hour)
-        self.hour_samples += 1
+        self.hour_samples += count
         spot = sign_in.spot
         if spot is not None:
-            _remember(self.spots, spot, sign_in.at, sign_in.asn)
+            _remember(self.spots, spot, at, asn, count)
             self.located.pop(spot, None)
             self.located[spot] = sign_in
         if sign_in.asn:
@@ -520,6 +540,39 @@ def _timeline(history: Sequence[SignIn]) -> list[tuple[SignIn, Visit | None, dat
     return [(sign_in, visit, at) for _, sign_in, visit, at in entries]
 
 
+def _fold(
+    history: Sequence[SignIn], now: datetime, t: Thresholds
+) -> Iterator[tuple[SignIn, list[Flag], bool]]:
+    """Each sign-in of ``history`` (summaries aside), oldest first, with the flags it raised
+    against the memory of everything before it and whether it taught (see module doc)."""
+    memory = _Memory()
+    taught: dict[int, bool] = {}  # by id() of the sign-in that carries the visits
+    for sign_in, visit, at in _timeline(history):
+        if visit is not None:
+            if taught.get(id(sign_in)):
+                memory.learn_visit(visit, at)
+            continue
+        if sign_in.summary:  # trusted sign-ins that left the log: they teach, nothing else
+            memory.seen += sign_in.count
+            memory.learn(sign_in, t)
+            continue
+        flags = _sign_in_flags(sign_in, memory, t)
+        memory.seen += 1
+        taught[id(sign_in)] = teaches(sign_in, flags, now, t)
+        if taught[id(sign_in)]:
+            memory.learn(sign_in, t)
+        yield sign_in, flags, taught[id(sign_in)]
+
+
+def taught_sign_ins(
+    history: Sequence[SignIn], now: datetime, thresholds: Thresholds | None = None
+) -> list[SignIn]:
+    """The sign-ins of ``history`` (summaries aside) that taught, oldest first: what a summary
+    of the history may keep (``account_security.risk_summary``)."""
+    t = thresholds or Thresholds.from_settings()
+    return [sign_in for sign_in, _, taught in _fold(history, now, t) if taught]
+
+
 def assess(
     history: Sequence[SignIn], now: datetime, thresholds: Thresholds | None = None
 ) -> dict[Hashable, tuple[Flag, ...]]:
@@ -529,20 +582,9 @@ def assess(
     the session is judged by its latest one. ``is_warning`` tells a warning from a note.
     """
     t = thresholds or Thresholds.from_settings()
-    memory = _Memory()
     at_sign_in: dict[Hashable, list[Flag]] = {}
     latest: dict[Hashable, SignIn] = {}
-    taught: dict[int, bool] = {}  # by id() of the sign-in that carries the visits
-    for sign_in, visit, at in _timeline(history):
-        if visit is not None:
-            if taught.get(id(sign_in)):
-                memory.learn_visit(visit, at)
-            continue
-        flags = _sign_in_flags(sign_in, memory, t)
-        memory.seen += 1
-        taught[id(sign_in)] = teaches(sign_in, flags, now, t)
-        if taught[id(sign_in)]:
-            memory.learn(sign_in, t)
+    for sign_in, flags, _ in _fold(history, now, t):
         if sign_in.session_id is not None and sign_in.active_at is not None:
             at_sign_in[sign_in.session_id] = flags
             latest[sign_in.session_id] = sign_in

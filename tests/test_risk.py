@@ -21,6 +21,7 @@ from account_security.risk import (
     flags_for,
     haversine_km,
     is_warning,
+    taught_sign_ins,
     teaches,
 )
 from account_security.risk_text import flag_text, flag_title
@@ -665,3 +666,37 @@ def test_a_trusted_session_carried_abroad_does_not_open_a_new_country():
     flags = flags_for(stranger, [*routine(days=90), phone], NOW, T)
     assert kinds(flags) >= {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
     assert [f.new_country for f in flags if f.kind == FlagKind.NEW_PLACE] == [True]
+
+
+# --- summaries of pruned sign-ins (account_security.risk_summary) -----------------------------
+
+
+def summary(ago: timedelta, count: int, place: dict = STOCKHOLM, device: dict = LAPTOP) -> SignIn:
+    return replace(signed_in(ago, place, device), summary=True, count=count)
+
+
+def test_a_summary_teaches_as_many_sign_ins_as_it_stands_for():
+    """Home signed in from three times, more than a year ago: still home. Once: forgotten."""
+    trip = signed_in(timedelta(days=20), GOTHENBURG)
+    back_home = signed_in(timedelta(minutes=1))
+    assert flags_for(back_home, [summary(timedelta(days=400), 3), trip], NOW, T) == []
+    once = flags_for(back_home, [summary(timedelta(days=400), 1), trip], NOW, T)
+    assert kinds(once) == {FlagKind.NEW_PLACE}
+
+
+def test_a_summary_is_history_never_a_session():
+    """After a summary the next sign-in is not the account's first; a summary has no flags."""
+    history = [summary(timedelta(days=400), 5)]
+    stranger = signed_in(timedelta(minutes=1), NEW_YORK, IPHONE)
+    assert is_warning(flags_for(stranger, history, NOW, T))
+    assert assess(history, NOW, T) == {}
+
+
+def test_taught_sign_ins_leaves_out_summaries_and_unconfirmed_warnings():
+    old = summary(timedelta(days=400), 3)
+    home = signed_in(timedelta(days=30))
+    intruder = signed_in(timedelta(days=20), NEW_YORK, IPHONE)
+    traveller = signed_in(timedelta(days=10), BERLIN, IPHONE, confirmed=True)
+    note = signed_in(timedelta(days=9), device=PHONE)  # a new phone at home, settled since
+    taught = taught_sign_ins([old, home, intruder, traveller, note], NOW, T)
+    assert taught == [home, traveller, note]
