@@ -22,7 +22,8 @@ from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import Flag, SignIn, Thresholds, assess, device_key
+from account_security.risk import assess
+from account_security.risk_facts import Flag, SignIn, Thresholds, device_key
 from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session

@@ -29,7 +29,8 @@ from django.db.models import Q
 from django.dispatch import receiver
 
 from account_security.models import Verdict
-from account_security.risk import SignIn, Thresholds, local_time, taught_sign_ins
+from account_security.risk import taught_sign_ins
+from account_security.risk_facts import SignIn, Thresholds, local_time
 from account_security.risk_history import EVENT_FIELDS, sign_in_from_event, verdict_of
 from accounts.models import EventKind, SecurityEvent
 from accounts.security_log import events_pruning

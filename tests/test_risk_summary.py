@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import FlagKind
+from account_security.risk_facts import FlagKind
 from account_security.risk_history import session_flags
 from account_security.risk_summary import summarise_pruned_sign_ins
 from accounts.models import EventKind, SecurityEvent
