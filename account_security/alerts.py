@@ -33,7 +33,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from account_security.risk import Flag, Thresholds, flags_for, is_warning, local_time
+from account_security.risk import flags_for, is_warning
+from account_security.risk_facts import Flag, Thresholds, local_time
 from account_security.risk_history import sign_in_from_event, sign_in_history
 from account_security.risk_text import flag_text
 from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent

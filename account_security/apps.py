@@ -7,4 +7,7 @@ class AccountSecurityConfig(AppConfig):
     verbose_name = _("Account security")
 
     def ready(self) -> None:
-        from account_security import alerts  # noqa: F401  (new sign-in emails, on sign-in events)
+        from account_security import (
+            alerts,  # noqa: F401  (new sign-in emails, on sign-in events)
+            risk_summary,  # noqa: F401  (trusted sign-ins kept on pruning)
+        )

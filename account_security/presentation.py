@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from account_security.risk import Flag, is_warning
+from account_security.risk import is_warning
+from account_security.risk_facts import Flag
 from account_security.risk_history import session_flags_and_methods, sessions_for_risk
 from account_security.risk_text import WordedFlag, worded
 from accounts.sign_in import PASSKEY_METHODS

@@ -1,7 +1,9 @@
 """The account's sign-in history for ``account_security.risk``, read in two queries.
 
 One query reads the security log's sign-in events (they outlive ended sessions and say where
-and with what each sign-in happened), one the live session rows (where each session is now,
+and with what each sign-in happened) together with the summaries of the trusted sign-ins the
+log has pruned (``account_security.risk_summary``: rows of the same table, so the same query),
+one the live session rows (where each session is now,
 when it was last active). Each query carries the user's "Det var jag" / "Det var inte jag"
 answer as a subquery, so the cost stays two queries however many sessions and sign-ins there
 are. A live session is judged by its latest sign-in event; a session without one (started
@@ -17,10 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import Flag, SignIn, Thresholds, assess, device_key
+from account_security.risk import assess
+from account_security.risk_facts import Flag, SignIn, Thresholds, device_key
 from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.devices import snapshot_title
 from sessions_ui.models import SNAPSHOT_FIELDS, Session
@@ -68,14 +71,19 @@ def sessions_for_risk(user) -> QuerySet[Session]:
 
 
 def _events(user, now: datetime, exclude_event: int | None) -> list[dict[str, Any]]:
+    """The sign-in events of the window and the summaries of older ones, in one query."""
     since = now - timedelta(days=settings.RISK_HISTORY_DAYS)
+    summaries_since = now - timedelta(days=settings.RISK_SUMMARY_DAYS)
     events = SecurityEvent.objects.filter(
-        user=user, kind=EventKind.SIGN_IN, created_at__gte=since, created_at__lte=now
+        Q(kind=EventKind.SIGN_IN, created_at__gte=since)
+        | Q(kind=EventKind.SIGN_IN_SUMMARY, created_at__gte=summaries_since),
+        user=user,
+        created_at__lte=now,
     )
     if exclude_event is not None:
         events = events.exclude(pk=exclude_event)
     events = events.annotate(verdict=verdict_of("session_public_id")).order_by("-created_at", "-id")
-    columns = (*EVENT_FIELDS, "verdict")
+    columns = (*EVENT_FIELDS, "kind", "verdict")
     return list(events.values(*columns)[: settings.RISK_HISTORY_LIMIT])
 
 
@@ -96,6 +104,8 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
     facts = {name: event.get(name) for name in ("time_zone", "latitude", "longitude")}
     facts |= {k: v for k, v in extra.items() if v not in (None, "")}
     asn = event.get("asn")
+    details = event.get("details") or {}
+    summary = event.get("kind") == EventKind.SIGN_IN_SUMMARY
     return SignIn(
         at=event["created_at"],
         country_code=event.get("country_code") or "",
@@ -110,7 +120,9 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
         asn=asn,
         network=event.get("network") or "",
         hosting=is_hosting_network(asn),
-        method=str((event.get("details") or {}).get("method") or ""),
+        method=str(details.get("method") or ""),
+        summary=summary,
+        count=max(1, int(details.get("sign_ins") or 1)) if summary else 1,
     )
 
 

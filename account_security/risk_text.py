@@ -14,7 +14,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from account_security.risk import Flag, FlagKind
+from account_security.risk_facts import Flag, FlagKind
 from sessions_ui.geo import country_name, location_label
 
 

@@ -33,6 +33,13 @@ class EventKind(models.TextChoices):
     NEW_SIGN_IN_ALERT = "new_sign_in_alert", _("Alert about a new sign-in sent")
     # An app (Immich) could not be told that one of its sessions ended (immich.backchannel).
     APP_SIGN_OUT_FAILED = "app_sign_out_failed", _("An app could not be signed out")
+    # Not a log entry: trusted sign-ins kept in summary when their events are pruned
+    # (account_security.risk_summary); the Säkerhetslogg never lists it (LOG_HIDDEN_KINDS).
+    SIGN_IN_SUMMARY = "sign_in_summary", _("Trusted sign-ins, summarised")
+
+
+# Kinds stored with the events that are not events of the account: never listed as log entries.
+LOG_HIDDEN_KINDS = frozenset({EventKind.SIGN_IN_SUMMARY})
 
 
 # What an event keeps about the address beyond the client snapshot (see SecurityEvent).

@@ -20,11 +20,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import PLACE_FIELDS, EventKind, SecurityEvent
+from accounts.models import LOG_HIDDEN_KINDS, PLACE_FIELDS, EventKind, SecurityEvent
 from sessions_ui.client import ClientInfo, client_from_request
 from sessions_ui.middleware import current_public_id
 from sessions_ui.models import SNAPSHOT_FIELDS, DeviceKind, Session
@@ -34,6 +36,11 @@ from sessions_ui.tracking import device_fields, location_fields, network_fields
 # How many ended devices an ``other_sessions_ended`` event names (the count is always exact).
 LISTED_SESSIONS = 20
 BULK_REASONS = frozenset({Reason.OTHERS, Reason.PASSWORD})
+
+# Sent by ``prune_events`` inside its transaction, before anything is deleted, with ``cutoff``
+# (events older than it go) and ``now``: what must outlive the events is kept here (the risk
+# signals' summary of trusted sign-ins, account_security.risk_summary), in the same transaction.
+events_pruning = Signal()
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -172,12 +179,25 @@ def record_sessions_ended(
 
 def events_for(user) -> QuerySet[SecurityEvent]:
     """The account's events, newest first (the Säkerhetslogg page pages through this)."""
-    return SecurityEvent.objects.filter(user=user).order_by("-created_at", "-id")
+    return (
+        SecurityEvent.objects.filter(user=user)
+        .exclude(kind__in=LOG_HIDDEN_KINDS)
+        .order_by("-created_at", "-id")
+    )
 
 
 def prune_events(*, days: int | None = None, now=None) -> int:
-    """Delete events older than the retention period; returns how many went."""
+    """Delete events older than the retention period; returns how many went.
+
+    Receivers of ``events_pruning`` first keep what must outlive them, in the same transaction:
+    the events go only if that is written. Rows of ``LOG_HIDDEN_KINDS`` are not events; their
+    owner prunes them.
+    """
     days = settings.SECURITY_LOG_RETENTION_DAYS if days is None else days
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    deleted, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days)
+    with transaction.atomic():
+        events_pruning.send(sender=SecurityEvent, cutoff=cutoff, now=now)
+        old = SecurityEvent.objects.filter(created_at__lt=cutoff).exclude(kind__in=LOG_HIDDEN_KINDS)
+        deleted, _ = old.delete()
     return deleted

@@ -321,6 +321,9 @@ RISK_NIGHT_END = env_int("RISK_NIGHT_END", 5)
 # How far back (days) and how many of the newest sign-in events the signals read.
 RISK_HISTORY_DAYS = env_int("RISK_HISTORY_DAYS", 365)
 RISK_HISTORY_LIMIT = env_int("RISK_HISTORY_LIMIT", 500)
+# Trusted sign-ins pruned from the security log are kept in summary (per place, network, device
+# and hour: how many, the last one) until the last of them is this many days old.
+RISK_SUMMARY_DAYS = env_int("RISK_SUMMARY_DAYS", 1095)
 # Ny plats: a place within this many km of a familiar one is familiar (GeoIP names a suburb,
 # the next town, for the same line).
 RISK_NEAR_KM = env_int("RISK_NEAR_KM", 60)

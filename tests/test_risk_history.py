@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from account_security.models import SignInReview, Verdict
-from account_security.risk import FlagKind, is_warning
+from account_security.risk import is_warning
+from account_security.risk_facts import FlagKind
 from account_security.risk_history import session_flags, sessions_for_risk, sign_in_history
 from accounts.models import EventKind, SecurityEvent
 from sessions_ui import places

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils.translation import override
 
-from account_security.risk import Flag, FlagKind
+from account_security.risk_facts import Flag, FlagKind
 from account_security.risk_text import (
     WordedFlag,
     duration,
