@@ -12,3 +12,6 @@ GEOIP_ASN_DB = os.environ["WARNINGS_EVAL_ASN_DB"]
 ACCOUNT_RATE_LIMITS = False
 SIGN_IN_ALERTS = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
+# The new sign-in alert is a background task (account_security.alerts): run it at once, in the
+# sign-in's request, so the evaluation counts the emails a worker would send.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
