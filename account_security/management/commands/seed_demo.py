@@ -122,8 +122,9 @@ def seed(User) -> None:
         ended.delete()  # signed out long ago; the sign-in stays in the log
     now = timezone.now()
     signed_in(user, APP, at(30, 12), kind=ClientKind.APP, last=now - timedelta(minutes=42))
+    # Every moment at a fixed local hour, so the story is the same whatever the time of day.
     iphone = signed_in(
-        user, ClientInfo(STOCKHOLM, IPHONE), now - timedelta(days=3), last=now - timedelta(hours=3)
+        user, ClientInfo(STOCKHOLM, IPHONE), at(3, 18), last=now - timedelta(hours=3)
     )
     # Half an hour after the iPhone in Stockholm, the laptop's browser in London (known from the
     # trip, but 1,400 km in 30 minutes); quiet since, so not active in two countries.
@@ -138,7 +139,7 @@ def seed(User) -> None:
     signed_in(
         user,
         ClientInfo(GERMANY, FIREFOX_LINUX),
-        now - timedelta(hours=20),
+        at(1, 14),
         last=now - timedelta(hours=1),
     )
     # The laptop at home, in the middle of the night.
