@@ -115,10 +115,10 @@ def test_where_a_trusted_session_is_used_becomes_familiar():
     assert is_warning(assess([*routine(days=60), alone, work], NOW, T)["work"])
 
 
-def test_a_trusted_phone_on_its_carrier_makes_the_carrier_familiar():
-    """The phone is used on its carrier from three towns hundreds of km apart: the browser on
-    the same phone, signing in on that carrier from a fourth town, is only a new device."""
-    phone = SignIn(
+def roaming_phone() -> SignIn:
+    """The trusted phone, signed in at home and used on its carrier from three towns hundreds
+    of km apart (so the carrier roams)."""
+    return SignIn(
         at=at(timedelta(days=40)),
         **STOCKHOLM,
         **PHONE,
@@ -129,6 +129,12 @@ def test_a_trusted_phone_on_its_carrier_makes_the_carrier_familiar():
             for d, place in ((30, UPPSALA), (20, GOTHENBURG), (10, UMEA))
         ),
     )
+
+
+def test_a_trusted_phone_on_its_carrier_makes_the_carrier_familiar():
+    """The phone is used on its carrier from three towns hundreds of km apart: the browser on
+    the same phone, signing in on that carrier from a fourth town, is only a new device."""
+    phone = roaming_phone()
     browser = SignIn(at=NOW, **OREBRO, **IPHONE, **CARRIER)
     assert kinds(flags_for(browser, [*routine(days=60), phone], NOW, T)) == {FlagKind.NEW_DEVICE}
 
@@ -136,17 +142,7 @@ def test_a_trusted_phone_on_its_carrier_makes_the_carrier_familiar():
 def test_the_towns_a_carrier_puts_the_phone_in_are_not_places():
     """The trusted phone's carrier has placed it in Uppsala, Göteborg and Umeå (so the carrier
     roams): a stranger on home broadband in Göteborg with a new browser is still a new place."""
-    phone = SignIn(
-        at=at(timedelta(days=40)),
-        **STOCKHOLM,
-        **PHONE,
-        session_id="phone",
-        active_at=at(timedelta(hours=1)),
-        visits=tuple(
-            visit(timedelta(days=d), place, CARRIER["asn"])
-            for d, place in ((30, UPPSALA), (20, GOTHENBURG), (10, UMEA))
-        ),
-    )
+    phone = roaming_phone()
     stranger = SignIn(at=NOW, **GOTHENBURG, **IPHONE, asn=3301)
     flags = flags_for(stranger, [*routine(days=60), phone], NOW, T)
     assert kinds(flags) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
