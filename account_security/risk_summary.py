@@ -121,14 +121,14 @@ def summarise_sign_ins(user_id: int, cutoff: datetime, now: datetime, t: Thresho
         count, last, _ = groups.get(key, (0, sign_in.at, row))
         groups[key] = (count + 1, max(last, sign_in.at), row)
     new = []
+    # The row's own moment and time zone give its local hour: nothing else to store of it.
     for key, (count, last, row) in groups.items():
-        hour = key[-1]
         known = summaries.get(key)
         if known is not None:
             count += int((known["details"] or {}).get("sign_ins") or 1)
             SecurityEvent.objects.filter(pk=known["id"]).update(
                 created_at=max(last, known["created_at"]),
-                details={"sign_ins": count, "hour": hour},
+                details={"sign_ins": count},
             )
             continue
         new.append(
@@ -136,7 +136,7 @@ def summarise_sign_ins(user_id: int, cutoff: datetime, now: datetime, t: Thresho
                 user_id=user_id,
                 kind=EventKind.SIGN_IN_SUMMARY,
                 created_at=last,
-                details={"sign_ins": count, "hour": hour},
+                details={"sign_ins": count},
                 **_kept(row),
             )
         )

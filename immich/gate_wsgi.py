@@ -2,17 +2,17 @@
 
 Every Immich request costs one gate subrequest, so the gate's own time is the latency it adds to
 Immich. Through Django's handler a gate answer paid for machinery it does not use: the
-``request_started`` / ``request_finished`` signals and their receivers (closing stale database
-connections and caches, the log's request id), the request object, the middleware call chain and
-the response's conversion — measured in-process, about 100 µs of the ~250 µs a warm token took
-(benchmarks/RESULTS-gate.md). ``gate()`` needs only the WSGI environ, so here the gate's path is
-answered straight from it; every other path goes to Django untouched.
+``request_started`` / ``request_finished`` signals and their receivers (the log's request id,
+caches), the request object, the middleware call chain and the response's conversion —
+measured in-process with Redis sessions and a warm token, ~200 µs through the handler against
+~100 µs here. ``gate()`` needs only the WSGI environ, so here the gate's path is answered
+straight from it; every other path goes to Django untouched.
 
-What Django's signals did that still matters is done here, only when it is needed: database
-connections are closed when they are unusable or past ``CONN_MAX_AGE`` after a gate request
-that used one (a warm token uses none), so a broken connection is not kept for the next request.
-``immich.gate.ImmichGateMiddleware`` gives the same answers to whatever enters through Django
-itself (the ASGI application, the test client).
+What Django's signals did that still matters is done here too: after every gate answer,
+database connections that are unusable or past ``CONN_MAX_AGE`` are closed, as after any
+request (``close_old_connections`` touches only connections that are open, so a worker that
+has none pays for a loop over the aliases). ``immich.gate.ImmichGateMiddleware`` gives the same
+answers to whatever enters through Django itself (the ASGI application, the test client).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 from immich.gate import GATE_PATH, gate
 
@@ -40,10 +40,6 @@ STATUS_LINES = {
 HEADERS = [("Cache-Control", "no-store"), ("Content-Length", "0")]
 
 
-def _connections_opened() -> bool:
-    return any(conn.connection is not None for conn in connections.all(initialized_only=True))
-
-
 def answer(environ: dict[str, Any]) -> int:
     """The gate's status for this environ; never raises (an error is a 500 for the proxy,
     which then fails closed or open as configured: deploy/nginx/immich-gate.conf)."""
@@ -53,8 +49,7 @@ def answer(environ: dict[str, Any]) -> int:
         logger.exception("Immich gate: request failed")
         return 500
     finally:
-        if _connections_opened():
-            close_old_connections()
+        close_old_connections()
 
 
 class GateFirst:

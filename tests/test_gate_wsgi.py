@@ -1,6 +1,6 @@
 """The gate answered in front of Django's handler (immich/gate_wsgi.py), as gunicorn serves it
 (pixelunion.wsgi.application): the same answers as inside Django, without Django's request
-machinery, and with its connection hygiene kept where a gate request used the database."""
+machinery, and with its connection hygiene kept (connections past their age closed after it)."""
 
 from __future__ import annotations
 
