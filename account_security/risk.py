@@ -65,9 +65,20 @@ What is familiar (the account's *memory*), folded oldest first:
 
 The signals of one sign-in:
 
-* **Ny plats**: not from a familiar place (above); a new country weighs more than a new town.
-* **Okänd enhet**: no trusted sign-in with the same device key (browser family + OS family, or
-  the app + OS + phone model).
+* **Ny plats**: not from a familiar place (above); a new country weighs more than a new town,
+  and so does a new town reached through a network (autonomous system) that none of the
+  account's trusted sign-ins or sessions has used: the sentence names the network. A network
+  alone never makes a familiar town new (the office network, the phone browser's carrier are
+  new at those devices' first sign-ins; tried, and it cried wolf).
+* **Okänd enhet**: for a browser, no trusted sign-in from that very browser (its own random id,
+  ``sessions_ui.browsers``, kept on the sign-in event as a fingerprint): an attacker's Chrome
+  on Windows is not the victim's, though the user agent says the same. "A new browser of a
+  kind that signed in before" says so in its sentence and weighs the same: a second browser
+  is what a stranger with the password brings. For the app, and for browsers whose trusted
+  sign-ins were logged before they had an id (then the kind is all that is known of them),
+  no trusted sign-in with the same device key (browser family + OS family, or the app + OS +
+  phone model). A person who clears cookies gets a note at home ("Okänd enhet" alone), which
+  settles like any note.
 * **Ovanlig tid**: the local hour (the sign-in's own time zone, kept on its event) is more than
   ``usual_hours_margin`` hours away from every hour the account has signed in at — and, while
   fewer than ``usual_hours_min_sign_ins`` trusted sign-ins are known, also at night.
@@ -85,7 +96,11 @@ is a *warning* (highlighted, counted in the Kontosäkerhet banner, worth the ale
 below it the flags are a quiet note on the session. One weak signal (a new browser on a familiar
 network, a new town in a familiar country, an odd hour) is a note; two of them, a new country
 with a new device or an odd hour or another active country, impossible travel, or a hosting
-network are warnings. Confirmed sessions show no flags. (The current device is never a warning
+network are warnings. A new browser of a kind the account knows weighs half a new kind: with an
+odd hour, or a new town through the home network (GeoIP moving the home line), it is still a
+note — that is the person who cleared their cookies — but with a new town through a network
+never used, or a new country, it is a warning: that is a stranger with the password and the
+most common browser. Confirmed sessions show no flags. (The current device is never a warning
 to itself: ``account_security.presentation`` decides that, it is about the viewer.)
 """
 
@@ -110,12 +125,18 @@ WEIGHTS = {
     FlagKind.HOSTING_NETWORK: 4,
 }
 NEW_COUNTRY = 3
+NEW_TOWN_NEW_NETWORK = 3  # a new town in a familiar country, through a network never used
+NEW_BROWSER_OF_A_KNOWN_KIND = 1  # Okänd enhet, but the kind of browser has signed in before
 WARNING_SCORE = 4
 
 
 def weight(flag: Flag) -> int:
     if flag.kind == FlagKind.NEW_PLACE and flag.new_country:
         return NEW_COUNTRY
+    if flag.kind == FlagKind.NEW_PLACE and flag.new_network:
+        return NEW_TOWN_NEW_NETWORK
+    if flag.kind == FlagKind.NEW_DEVICE and flag.known_kind:
+        return NEW_BROWSER_OF_A_KNOWN_KIND
     return WEIGHTS[flag.kind]
 
 

@@ -59,6 +59,9 @@ class SignIn:
     visits: tuple[Visit, ...] = ()
     # How it signed in (the ``method`` of its sign-in event: "password", "totp", "passkey", …).
     method: str = ""
+    # The SHA-256 fingerprint of the browser's own id (``sessions_ui.browsers``); "" for the app
+    # and for sign-ins logged before browsers had one.
+    browser: str = ""
     # A *summary* stands for ``count`` trusted sign-ins that have left the security log, all
     # alike in place, network, device and local hour, the latest at ``at`` (see the module doc
     # and ``account_security.risk_summary``): it only teaches, it is never judged.
@@ -90,7 +93,9 @@ class Flag:
     elapsed: timedelta = timedelta(0)
     hours: int = 0
     new_country: bool = False  # Ny plats: the country itself is new
-    network: str = ""  # Värdnätverk: the operator's name
+    new_network: bool = False  # Ny plats: through a network the account has not used
+    known_kind: bool = False  # Okänd enhet: a new browser of a kind that has signed in before
+    network: str = ""  # Värdnätverk, Ny plats through a new network: the operator's name
 
 
 @dataclass(frozen=True, slots=True)

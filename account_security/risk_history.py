@@ -121,6 +121,7 @@ def sign_in_from_event(event: dict[str, Any], **extra: Any) -> SignIn:
         network=event.get("network") or "",
         hosting=is_hosting_network(asn),
         method=str(details.get("method") or ""),
+        browser=str(details.get("browser") or ""),
         summary=summary,
         count=max(1, int(details.get("sign_ins") or 1)) if summary else 1,
     )

@@ -1,5 +1,5 @@
 """The account's *memory*: what its trusted sign-ins, and the places its trusted sessions went,
-make familiar (places by distance and network, roaming networks, devices, hours).
+make familiar (places by distance and network, roaming networks, devices and browsers, hours).
 
 Folded oldest first by ``account_security.risk``, whose docstring states the rules: what
 teaches, home versus a one-off trip, roaming networks, visits, summaries of pruned sign-ins.
@@ -53,6 +53,10 @@ class Memory:
     countries: set[str] = field(default_factory=set)
     spots: dict[tuple[float, float], _ByNetwork] = field(default_factory=dict)
     devices: set[str] = field(default_factory=set)
+    browsers: set[str] = field(default_factory=set)  # fingerprints of trusted browsers
+    # Devices trusted from sign-ins that carry no browser fingerprint (logged before there was
+    # one): for them the kind of device is all that is known, and it is enough.
+    unidentified: set[str] = field(default_factory=set)
     hours: set[int] = field(default_factory=set)
     hour_samples: int = 0
     networks: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
@@ -71,6 +75,10 @@ class Memory:
                 _remember(self.places, (sign_in.country_code, sign_in.city), at, asn, count)
         if sign_in.device_key:
             self.devices.add(sign_in.device_key)
+            if sign_in.browser:
+                self.browsers.add(sign_in.browser)
+            else:
+                self.unidentified.add(sign_in.device_key)
         self.hours.add(local_time(sign_in, thresholds).hour)
         self.hour_samples += count
         spot = sign_in.spot

@@ -33,18 +33,31 @@ def new_place(sign_in: SignIn, memory: Memory, t: Thresholds) -> Flag | None:
         return None  # an unknown place is not evidence of a new one
     if familiar_place(sign_in, memory, t):
         return None
+    new_country = sign_in.country_code not in memory.countries
+    new_network = bool(sign_in.asn) and sign_in.asn not in memory.networks
     return Flag(
         FlagKind.NEW_PLACE,
         country_code=sign_in.country_code,
         city=sign_in.city,
-        new_country=sign_in.country_code not in memory.countries,
+        new_country=new_country,
+        new_network=new_network and not new_country,
+        network=sign_in.network if new_network and not new_country else "",
     )
 
 
 def new_device(sign_in: SignIn, memory: Memory) -> Flag | None:
-    if not sign_in.device_key or sign_in.device_key in memory.devices:
+    """A device no trusted sign-in came from: for a browser with an id, that very browser
+    (another Chrome on Windows is another device); otherwise its kind."""
+    key = sign_in.device_key
+    if not key:
         return None
-    return Flag(FlagKind.NEW_DEVICE, device=sign_in.device)
+    if not sign_in.browser or key in memory.unidentified:
+        known = key in memory.devices
+    else:
+        known = sign_in.browser in memory.browsers
+    if known:
+        return None
+    return Flag(FlagKind.NEW_DEVICE, device=sign_in.device, known_kind=key in memory.devices)
 
 
 def hosting_network(sign_in: SignIn, memory: Memory) -> Flag | None:

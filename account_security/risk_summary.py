@@ -7,8 +7,9 @@ its next sign-in would be "Ny plats". So ``prune_events`` (``accounts.security_l
 module fold, in its transaction and before anything is deleted, every sign-in about to go that
 *taught* (``account_security.risk.taught_sign_ins``: never a disowned one, never a warning no
 one confirmed) into ``sign_in_summary`` rows of the same table: one per user, place (country,
-city, coordinates, network), device (kind, browser, OS, model) and local hour, with how many
-trusted sign-ins it stands for (``details["sign_ins"]``) and the last of them (``created_at``).
+city, coordinates, network), device (kind, browser, OS, model), browser fingerprint
+(``details["browser"]``, ``sessions_ui.browsers``) and local hour, with how many trusted
+sign-ins it stands for (``details["sign_ins"]``) and the last of them (``created_at``).
 
 Why rows of the security event table: ``account_security.risk_history`` reads the history in
 one query of that table, and reads the summaries in the same query (an OR of two kinds), so
@@ -86,7 +87,12 @@ def _kept(event: dict[str, Any]) -> dict[str, Any]:
 
 def _key(event: dict[str, Any], sign_in: SignIn, t: Thresholds) -> Hashable:
     """Sign-ins alike in everything the memory learns: one summary row."""
-    return (*_kept(event).values(), local_time(sign_in, t).hour)
+    return (*_kept(event).values(), sign_in.browser, local_time(sign_in, t).hour)
+
+
+def _details(count: int, sign_in: SignIn) -> dict[str, Any]:
+    """How many sign-ins a summary stands for, and the browser they came from, if known."""
+    return {"sign_ins": count, **({"browser": sign_in.browser} if sign_in.browser else {})}
 
 
 def summarise_sign_ins(user_id: int, cutoff: datetime, now: datetime, t: Thresholds) -> int:
@@ -110,25 +116,24 @@ def summarise_sign_ins(user_id: int, cutoff: datetime, now: datetime, t: Thresho
         source[id(sign_in)] = row
         if sign_in.summary:
             summaries[_key(row, sign_in, t)] = row
-    groups: dict[Hashable, tuple[int, datetime, dict[str, Any]]] = {}
+    groups: dict[Hashable, tuple[int, datetime, SignIn]] = {}
     taught = taught_sign_ins(history, now, t)
     expired = now - timedelta(days=settings.RISK_SUMMARY_DAYS)
     for sign_in in taught:
         if sign_in.at < expired:
             continue  # already older than a summary is kept
-        row = source[id(sign_in)]
-        key = _key(row, sign_in, t)
-        count, last, _ = groups.get(key, (0, sign_in.at, row))
-        groups[key] = (count + 1, max(last, sign_in.at), row)
+        key = _key(source[id(sign_in)], sign_in, t)
+        count, last, _ = groups.get(key, (0, sign_in.at, sign_in))
+        groups[key] = (count + 1, max(last, sign_in.at), sign_in)
     new = []
     # The row's own moment and time zone give its local hour: nothing else to store of it.
-    for key, (count, last, row) in groups.items():
+    for key, (count, last, sign_in) in groups.items():
         known = summaries.get(key)
         if known is not None:
             count += int((known["details"] or {}).get("sign_ins") or 1)
             SecurityEvent.objects.filter(pk=known["id"]).update(
                 created_at=max(last, known["created_at"]),
-                details={"sign_ins": count},
+                details=_details(count, sign_in),
             )
             continue
         new.append(
@@ -136,8 +141,8 @@ def summarise_sign_ins(user_id: int, cutoff: datetime, now: datetime, t: Thresho
                 user_id=user_id,
                 kind=EventKind.SIGN_IN_SUMMARY,
                 created_at=last,
-                details={"sign_ins": count},
-                **_kept(row),
+                details=_details(count, sign_in),
+                **_kept(source[id(sign_in)]),
             )
         )
     SecurityEvent.objects.bulk_create(new)

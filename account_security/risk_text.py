@@ -62,12 +62,26 @@ def duration(elapsed: timedelta) -> str:
 def flag_text(flag: Flag) -> str:
     """The badge line, e.g. "Ny plats: första inloggningen från Tyskland"."""
     if flag.kind == FlagKind.NEW_PLACE:
-        return _("New place: first sign-in from %(place)s") % {
-            "place": location_label(flag.country_code, flag.city)
-        }
+        place = location_label(flag.country_code, flag.city)
+        if flag.new_network and flag.network:
+            return _(
+                "New place: first sign-in from %(place)s, through a network this account has "
+                "not used before (%(network)s)"
+            ) % {"place": place, "network": flag.network}
+        if flag.new_network:
+            return _(
+                "New place: first sign-in from %(place)s, through a network this account has "
+                "not used before"
+            ) % {"place": place}
+        return _("New place: first sign-in from %(place)s") % {"place": place}
     if flag.kind == FlagKind.NEW_DEVICE:
         if not flag.device:
             return _("Unknown device: first sign-in with this device")
+        if flag.known_kind:
+            return _(
+                "Unknown device: first sign-in from this browser; %(device)s has signed in "
+                "before, but on another device"
+            ) % {"device": flag.device}
         return _("Unknown device: first sign-in with %(device)s") % {"device": flag.device}
     if flag.kind == FlagKind.SEVERAL_COUNTRIES:
         names = sorted(country_name(code) or code for code in flag.countries)

@@ -21,6 +21,7 @@ from accounts.two_factor import (
     record_code_entry,
     user_has_two_factor,
 )
+from sessions_ui.browsers import browser_fingerprint
 
 # How this session was signed in (a ``SignInMethod`` value), for the OpenID Connect ``amr``.
 SIGN_IN_METHOD_SESSION_KEY = "accounts_sign_in_method"
@@ -61,14 +62,14 @@ def amr_of(session) -> list[str] | None:
 
 
 def signed_in_with(request: HttpRequest, user, method: str, **details) -> None:
-    """A complete sign-in: the method is kept in the session and the event is logged (the
-    event is what the new-sign-in alert and the risk signals read)."""
+    """A complete sign-in in a browser: the method is kept in the session and the event is
+    logged with the browser's fingerprint (the event is what the new-sign-in alert and the risk
+    signals read)."""
     method = SignInMethod(method)
     if getattr(request, "session", None) is not None:
         request.session[SIGN_IN_METHOD_SESSION_KEY] = method.value
-    record_event(
-        EventKind.SIGN_IN, user=user, request=request, details={"method": method.value, **details}
-    )
+    details = {"method": method.value, "browser": browser_fingerprint(request), **details}
+    record_event(EventKind.SIGN_IN, user=user, request=request, details=details)
 
 
 def complete_code_step(request: HttpRequest, code: str) -> Match | None:

@@ -218,6 +218,10 @@ SESSION_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
 SESSION_COOKIE_PATH = "/"
 SESSION_COOKIE_DOMAIN = None
+# Which browser signed in, for the risk signals (sessions_ui/browsers.py): a random id that
+# outlives sessions; 400 days is the longest Chromium keeps a cookie. Renewed at every sign-in.
+BROWSER_COOKIE_NAME = "__Host-browser" if SESSION_COOKIE_SECURE else "browser"
+BROWSER_COOKIE_AGE = 400 * 24 * 3600
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

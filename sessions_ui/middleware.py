@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.utils.cache import patch_vary_headers
 
+from sessions_ui.browsers import renew_browser_cookie
 from sessions_ui.client import client_from_request
 from sessions_ui.models import ClientKind
 
@@ -32,6 +33,9 @@ class TrackedSessionMiddleware(SessionMiddleware):
     browser sessions; and the response never sets or deletes a cookie (a token session that
     was changed is saved, an unknown token never creates a row). Malformed tokens are rejected
     by the store's key check before any query, like malformed cookies.
+
+    A browser's response also carries its browser id when the request signed in
+    (``sessions_ui.browsers``).
     """
 
     def process_request(self, request) -> None:
@@ -54,6 +58,7 @@ class TrackedSessionMiddleware(SessionMiddleware):
         if is_token_request(request):
             return self._token_response(session, response)
         response = super().process_response(request, response)
+        renew_browser_cookie(request, response)
         if (
             session is not None
             and session.accessed

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.test import Client
 
 from tests import agents
@@ -32,12 +35,22 @@ def sign_in(
     *,
     user_agent: str = agents.CHROME_WINDOWS,
     ip: str = agents.IP_STOCKHOLM,
+    same_browser_as: Client | None = None,
 ) -> Client:
-    """A browser (test client) that signed in through the real login form."""
+    """A browser (test client) that signed in through the real login form: a new browser, or
+    ``same_browser_as`` another (its browser id, sessions_ui.browsers) in a second session."""
     browser = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=ip)
+    if same_browser_as is not None:
+        name = settings.BROWSER_COOKIE_NAME
+        browser.cookies[name] = same_browser_as.cookies[name].value
     response = browser.post("/accounts/login/", {"login": email, "password": password})
     assert response.status_code == 302, response.content[:500]
     return browser
+
+
+def browser_fingerprint_of(client: Client) -> str:
+    """What the security log keeps of the browser id ``client`` carries."""
+    return hashlib.sha256(client.cookies[settings.BROWSER_COOKIE_NAME].value.encode()).hexdigest()
 
 
 @pytest.fixture

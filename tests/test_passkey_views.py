@@ -20,7 +20,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from accounts.models import EventKind, SecurityEvent
 from accounts.two_factor import user_has_two_factor
 from tests import agents
-from tests.conftest import PASSWORD, make_account, sign_in
+from tests.conftest import PASSWORD, browser_fingerprint_of, make_account, sign_in
 from tests.two_factor_support import CODE_STEP, add_authenticator
 from tests.webauthn_support import (
     ADD_PAGE,
@@ -137,7 +137,11 @@ class TestSecondStep:
         assert response.json()["redirect_url"] == "/account/security/log/"
         assert browser.get(DEVICES).status_code == 200  # no longer sent to the code step
         event = SecurityEvent.objects.filter(user=user, kind=EventKind.SIGN_IN).latest("id")
-        assert event.details == {"method": "passkey", "passkey": "iPhone"}
+        assert event.details == {
+            "method": "passkey",
+            "passkey": "iPhone",
+            "browser": browser_fingerprint_of(browser),
+        }
         assert WebAuthnCredential.objects.get(user=user).last_used_at is not None
 
     def test_the_device_list_says_signed_in_with_a_passkey(self, user):
@@ -203,7 +207,11 @@ class TestPasswordless:
         assert response.json()["redirect_url"] == HUB
         assert browser.get(DEVICES).status_code == 200  # both factors: no code step
         event = SecurityEvent.objects.filter(user=user, kind=EventKind.SIGN_IN).latest("id")
-        assert event.details == {"method": "passkey_only", "passkey": "iPhone"}
+        assert event.details == {
+            "method": "passkey_only",
+            "passkey": "iPhone",
+            "browser": browser_fingerprint_of(browser),
+        }
 
     def test_user_verification_is_required(self, user):
         authenticator = with_passkey(user)

@@ -54,7 +54,8 @@ def english(client: Client, path: str):
 
 
 def test_flagged_sessions_come_first_after_this_device_highlighted_with_reasons(user, browser):
-    second = sign_in(user.email)  # the same browser and city again: nothing unusual
+    # The same browser and city again: nothing unusual.
+    second = sign_in(user.email, same_browser_as=browser)
     # A new device in a new country: a warning.
     stranger = sign_in(user.email, user_agent=agents.FIREFOX_LINUX, ip=agents.IP_GERMANY)
     html = english(browser, DEVICES).content.decode()

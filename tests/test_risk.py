@@ -6,10 +6,14 @@ The signals themselves are in test_risk_signals, what is familiar in test_risk_m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+from django.utils import translation
 
 from account_security.risk import assess, flags_for, is_warning, taught_sign_ins, teaches
 from account_security.risk_facts import FlagKind, SignIn
+from account_security.risk_text import flag_text
 from tests.risk_support import (
     BERLIN,
     GOTHENBURG,
@@ -140,6 +144,48 @@ def test_one_weak_sign_is_a_note_and_combinations_are_warnings():
     assert is_warning(flags_for(signed_in(timedelta(0), BERLIN, IPHONE), history, NOW, T))
     assert is_warning(flags_for(signed_in(timedelta(0), GOTHENBURG, IPHONE), history, NOW, T))
     assert not is_warning(flags_for(signed_in(timedelta(0)), history, NOW, T))
+
+
+OWN, OTHER = "a" * 64, "b" * 64  # fingerprints of two browsers of one kind
+TELIA = {"asn": 3301, "network": "Telia"}
+BAHNHOF = {"asn": 8473, "network": "Bahnhof"}
+
+
+def test_a_new_browser_of_a_known_kind_weighs_less_than_a_new_kind():
+    """The person's own laptop after clearing cookies: a note at home, at an odd hour, in the
+    neighbouring town of the home line; the stranger's browser of that kind, from a new town
+    through a network the account never used: a warning."""
+    history = [replace(s, browser=OWN, **TELIA) for s in routine()]
+    cleared = replace(signed_in(timedelta(0)), browser=OTHER, **TELIA)
+    assert not is_warning(flags_for(cleared, history, NOW, T))
+    odd_hour = replace(at_local(local(3, 0)), browser=OTHER, **TELIA)
+    assert kinds(flags_for(odd_hour, history[-3:], NOW, T)) == {
+        FlagKind.NEW_DEVICE,
+        FlagKind.UNUSUAL_TIME,
+    }
+    assert not is_warning(flags_for(odd_hour, history[-3:], NOW, T))
+    next_town = replace(signed_in(timedelta(0), GOTHENBURG), browser=OTHER, **TELIA)
+    assert not is_warning(flags_for(next_town, history, NOW, T))
+    stranger = replace(signed_in(timedelta(0), GOTHENBURG), browser=OTHER, **BAHNHOF)
+    flags = flags_for(stranger, history, NOW, T)
+    assert kinds(flags) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(flags)
+
+
+def test_a_new_town_through_a_new_network_is_still_a_note_with_ones_own_browser():
+    """A hotel in Göteborg with one's own laptop: the network is new, the browser is not."""
+    history = [replace(s, browser=OWN, **TELIA) for s in routine()]
+    hotel = replace(signed_in(timedelta(0), GOTHENBURG), browser=OWN, **BAHNHOF)
+    flags = flags_for(hotel, history, NOW, T)
+    assert kinds(flags) == {FlagKind.NEW_PLACE} and flags[0].new_network
+    assert not is_warning(flags)
+    with translation.override("sv"):
+        assert flag_text(flags[0]) == (
+            "Ny plats: första inloggningen från Göteborg, Sverige, via ett nätverk som kontot "
+            "inte har använt förut (Bahnhof)"
+        )
+    # Without a network database nothing is known of networks, and nothing is said.
+    bare = flags_for(replace(hotel, asn=None, network=""), history, NOW, T)
+    assert not bare[0].new_network
 
 
 # --- familiarity that survives real life (issue 15) --------------------------------------------

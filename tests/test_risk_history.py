@@ -186,6 +186,17 @@ def test_sign_in_events_keep_time_zone_coordinates_and_network(user, browser):
     assert sign_in.latitude == pytest.approx(59.3333)
 
 
+def test_sign_ins_carry_their_browser_fingerprint(user, browser):
+    """A browser's sign-in event keeps the fingerprint of its id (sessions_ui.browsers), and
+    the history hands it to the signals; an event logged before there were ids has none."""
+    logged_sign_in(user, timedelta(days=3))
+    old, new = sorted(sign_in_history(user, timezone.now()), key=lambda s: s.at)
+    assert old.browser == ""
+    assert len(new.browser) == 64
+    event = SecurityEvent.objects.get(kind=EventKind.SIGN_IN, session_public_id=new.session_id)
+    assert new.browser == event.details["browser"]
+
+
 def test_where_a_live_session_has_been_used_comes_with_it(user):
     """The places a session was used from (sessions_ui.places) ride along with the row, for
     both a session read from its event and one read from its row alone."""

@@ -3,6 +3,7 @@ clock: a case that raises it and the cases that must not."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -80,6 +81,66 @@ def test_new_device_is_unknown_device():
         flags = flags_for(signed_in(timedelta(minutes=1), device=PHONE), routine(), NOW, T)
         assert kinds(flags) == {FlagKind.NEW_DEVICE}
         assert flag_text(flags[0]) == "Unknown device: first sign-in with Immich on Pixel 8"
+
+
+OWN = "a" * 64  # the fingerprint of the user's own browser (sessions_ui.browsers)
+OTHER = "b" * 64  # another browser of the same kind
+
+
+def test_another_browser_of_a_familiar_kind_is_an_unknown_device():
+    """The attacker's Chrome on Windows is not the victim's: the browser's id tells them apart,
+    and the sentence says that this kind of browser has signed in before."""
+    history = routine(browser=OWN)
+    with translation.override("en"):
+        flags = flags_for(replace(signed_in(timedelta(minutes=1)), browser=OTHER), history, NOW, T)
+        assert kinds(flags) == {FlagKind.NEW_DEVICE}
+        assert flags[0].known_kind
+        assert flag_text(flags[0]) == (
+            "Unknown device: first sign-in from this browser; Chrome on Windows has signed in "
+            "before, but on another device"
+        )
+    with translation.override("sv"):
+        assert flag_text(flags[0]) == (
+            "Okänd enhet: första inloggningen från den här webbläsaren; Chrome on Windows har "
+            "loggat in förut, men på en annan enhet"
+        )
+    assert flags_for(replace(signed_in(timedelta(minutes=1)), browser=OWN), history, NOW, T) == []
+
+
+def test_another_browser_of_a_familiar_kind_in_a_new_town_is_a_warning():
+    """The domestic takeover with the victim's kind of browser: a new town through a network
+    the account never used is a note, and a warning from a browser that never signed in."""
+    history = routine(browser=OWN, asn=3301, network="Telia")
+    there = replace(signed_in(timedelta(minutes=1), GOTHENBURG), asn=8473, network="Bahnhof")
+    own_browser = flags_for(replace(there, browser=OWN), history, NOW, T)
+    assert kinds(own_browser) == {FlagKind.NEW_PLACE} and not is_warning(own_browser)
+    stranger = flags_for(replace(there, browser=OTHER), history, NOW, T)
+    assert kinds(stranger) == {FlagKind.NEW_PLACE, FlagKind.NEW_DEVICE} and is_warning(stranger)
+
+
+def test_a_browser_that_signed_in_before_browsers_had_ids_is_known_by_its_kind():
+    """Trusted sign-ins logged without a fingerprint (before the upgrade) vouch for their kind
+    of device, as they always did; one with a fingerprint vouches only for that browser."""
+    legacy = routine()  # no browser fingerprint
+    assert flags_for(replace(signed_in(timedelta(minutes=1)), browser=OTHER), legacy, NOW, T) == []
+    assert flags_for(signed_in(timedelta(minutes=1)), routine(browser=OWN), NOW, T) == []
+
+
+def test_a_new_kind_of_browser_says_it_is_the_first_of_its_kind():
+    flags = flags_for(
+        replace(signed_in(timedelta(minutes=1), device=IPHONE), browser=OTHER),
+        routine(browser=OWN),
+        NOW,
+        T,
+    )
+    assert kinds(flags) == {FlagKind.NEW_DEVICE} and not flags[0].known_kind
+
+
+def test_a_new_browser_at_home_that_settled_is_familiar():
+    """Cookies cleared on the user's own laptop: a note ("Okänd enhet" alone) that teaches once
+    it has lived ``settle_days`` undisowned, like any note."""
+    history = [*routine(browser=OWN), replace(signed_in(timedelta(days=8)), browser=OTHER)]
+    assert flags_for(replace(signed_in(timedelta(minutes=1)), browser=OTHER), history, NOW, T) == []
 
 
 # --- Flera länder ------------------------------------------------------------------------------

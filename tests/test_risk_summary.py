@@ -70,15 +70,18 @@ FIREFOX = {"device_kind": "desktop", "browser": "Firefox", "os": "Linux"}
 CHROME = {"device_kind": "desktop", "browser": "Chrome", "os": "Windows"}
 
 
-def logged_sign_in(user, ago: timedelta, place: dict, device: dict = FIREFOX, **fields):
-    """A sign-in event as the security log writes it, of an ended session unless given one."""
+def logged_sign_in(
+    user, ago: timedelta, place: dict, device: dict = FIREFOX, browser: str = "", **fields
+):
+    """A sign-in event as the security log writes it, of an ended session unless given one
+    (``browser``: the fingerprint of the browser's id, sessions_ui.browsers)."""
     return SecurityEvent.objects.create(
         user=user,
         kind=EventKind.SIGN_IN,
         created_at=timezone.now() - ago,
         session_public_id=fields.pop("session_public_id", uuid.uuid4()),
         ip=agents.IP_STOCKHOLM,
-        details={"method": "password"},
+        details={"method": "password", **({"browser": browser} if browser else {})},
         **place,
         **device,
         **fields,
@@ -102,11 +105,11 @@ def home_a_year_ago(user) -> SecurityEvent:
     return latest
 
 
-def signs_in_at_home_now(user, device: dict = FIREFOX):
+def signs_in_at_home_now(user, device: dict = FIREFOX, browser: str = ""):
     """A new session signed in from home with the laptop: its flags as the device list shows."""
     store = start_session(user, ClientInfo(agents.IP_STOCKHOLM, agents.FIREFOX_LINUX), kind="web")
     Session.objects.filter(public_id=store.public_id).update(**UMEA_ROW)
-    logged_sign_in(user, timedelta(0), UMEA, device, session_public_id=store.public_id)
+    logged_sign_in(user, timedelta(0), UMEA, device, browser, session_public_id=store.public_id)
     return {flag.kind for flag in session_flags(user, timezone.now())[store.public_id]}
 
 
@@ -166,6 +169,22 @@ class TestSummarisePrunedSignIns:
         answer(user, confirmed, Verdict.MINE)
         call_command("prune_security_log")
         assert summarised(user) == {"Umeå": 3, "New York": 1}
+
+    def test_the_summary_keeps_which_browser_signed_in(self, user):
+        """Two browsers of one kind at home, pruned: each keeps its fingerprint, so each is
+        still the account's own, and a third browser of that kind is still "Okänd enhet"."""
+        laptop, desktop = "a" * 64, "b" * 64
+        for days, browser in ((400, laptop), (410, laptop), (420, desktop)):
+            logged_sign_in(user, timedelta(days=days), UMEA, browser=browser)
+        call_command("prune_security_log")
+        counts: dict[str, int] = {}
+        for row in summaries(user):
+            counts[row.details["browser"]] = counts.get(row.details["browser"], 0)
+            counts[row.details["browser"]] += row.details["sign_ins"]
+        assert counts == {laptop: 2, desktop: 1}
+        assert FlagKind.NEW_DEVICE not in signs_in_at_home_now(user, browser=laptop)
+        assert FlagKind.NEW_DEVICE not in signs_in_at_home_now(user, browser=desktop)
+        assert FlagKind.NEW_DEVICE in signs_in_at_home_now(user, browser="c" * 64)
 
     def test_a_second_pruning_adds_to_the_summary(self, user):
         for days in (430, 440):

@@ -18,7 +18,7 @@ from sessions_ui.keys import hash_key
 from sessions_ui.models import Session
 from sessions_ui.revocation import session_store_class
 from tests import agents
-from tests.conftest import make_account, sign_in
+from tests.conftest import browser_fingerprint_of, make_account, sign_in
 from tests.two_factor_support import BACKUP_CODES, CODE_STEP, add_authenticator, code_for
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def test_the_code_step_signs_in_rotates_the_key_and_is_logged(user, half, device
     assert session_row(half).public_id == row.public_id  # same session, new key
     assert half.get(HUB).status_code == 200
     event = SecurityEvent.objects.get(user=user, kind=EventKind.SIGN_IN)
-    assert event.details == {"method": "totp"}
+    assert event.details == {"method": "totp", "browser": browser_fingerprint_of(half)}
     assert event.session_public_id == row.public_id
     assert event.ip == agents.IP_STOCKHOLM and event.browser == "Chrome"
 
@@ -192,7 +192,8 @@ def test_sign_in_and_sign_out_without_2fa_are_logged(user):
     browser.post("/accounts/logout/")
     sign_in_event, sign_out_event = SecurityEvent.objects.filter(user=user).order_by("id")
     assert sign_in_event.kind == EventKind.SIGN_IN and sign_in_event.details == {
-        "method": "password"
+        "method": "password",
+        "browser": browser_fingerprint_of(browser),
     }
     assert sign_out_event.kind == EventKind.SIGN_OUT
     for event in (sign_in_event, sign_out_event):
