@@ -7,7 +7,9 @@ moves with it and expires as the product decides), every look at the account is 
 Enhetsaktivitet read the way a person reads it: a card marked ``session--flagged`` is a warning
 (it is what the Kontosäkerhet banner counts), its ``data-flag`` badges say which signals fired.
 Answers ("Det var jag" / "Det var inte jag") are POSTed on the same pages, password prompt
-included.
+included. A browser keeps its cookies from one sign-in to the next (its id among them,
+``sessions_ui.browsers``), except when the person signs in anew after clearing them (half of
+the population's "sign in anew" steps); an attacker's browser never has the victim's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -53,6 +56,10 @@ class Driver:
     def __init__(self, user: UserYear, answer_rate: float, seed: int) -> None:
         self.user, self.rate = user, answer_rate
         self.rng = random.Random(f"answers-{seed}-{user.index}-{answer_rate}")
+        # Whether a sign-in anew follows cleared cookies (or only a sign-out): its own stream,
+        # so the answers drawn are the same as before browsers had ids.
+        self.cookie_rng = random.Random(f"cookies-{seed}-{user.index}")
+        self.browser_ids: dict[str, str] = {}  # each browser's id cookie, kept across sign-ins
         self.specs: dict[str, Device] = dict(user.devices)
         self.clients: dict[str, Client] = {}
         self.tokens: dict[str, str] = {}
@@ -67,7 +74,7 @@ class Driver:
 
     # --- the product's paths ---------------------------------------------------------------
 
-    def _sign_in(self, name: str, ip: str) -> None:
+    def _sign_in(self, name: str, ip: str, cleared: bool = False) -> None:
         self._sign_out(name)
         spec = self.specs[name]
         before = len(mail.outbox)
@@ -88,11 +95,16 @@ class Driver:
             key = token
         else:
             client = Client(HTTP_USER_AGENT=spec.user_agent, REMOTE_ADDR=ip)
+            if cleared:
+                self.browser_ids.pop(name, None)
+            if name in self.browser_ids:
+                client.cookies[settings.BROWSER_COOKIE_NAME] = self.browser_ids[name]
             response = client.post(
                 "/accounts/login/", {"login": self.user.email, "password": PASSWORD}
             )
             assert response.status_code == 302, response.content[:300]
             key = client.cookies["sessionid"].value
+            self.browser_ids[name] = client.cookies[settings.BROWSER_COOKIE_NAME].value
         self.clients[name] = client
         public_id = str(
             Session.objects.values_list("public_id", flat=True).get(key_hash=hash_key(key))
@@ -185,10 +197,12 @@ class Driver:
         if step.new_device is not None:
             self._sign_out(step.device)
             self.specs[step.device] = step.new_device
+            self.browser_ids.pop(step.device, None)
         self._use(step.device, step.ip)
 
     def on_sign_in(self, step: Step) -> None:
-        self._sign_in(step.device, step.ip)
+        # Cookies cleared (the browser's id with them) half the time, else only signed out.
+        self._sign_in(step.device, step.ip, cleared=self.cookie_rng.random() < 0.5)
 
     def on_retire(self, step: Step) -> None:
         self._sign_out(step.device)
