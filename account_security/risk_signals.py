@@ -34,14 +34,15 @@ def new_place(sign_in: SignIn, memory: Memory, t: Thresholds) -> Flag | None:
     if familiar_place(sign_in, memory, t):
         return None
     new_country = sign_in.country_code not in memory.countries
-    new_network = bool(sign_in.asn) and sign_in.asn not in memory.networks
+    # Only said of a new town: abroad, every network is new.
+    new_network = not new_country and bool(sign_in.asn) and sign_in.asn not in memory.networks
     return Flag(
         FlagKind.NEW_PLACE,
         country_code=sign_in.country_code,
         city=sign_in.city,
         new_country=new_country,
-        new_network=new_network and not new_country,
-        network=sign_in.network if new_network and not new_country else "",
+        new_network=new_network,
+        network=sign_in.network if new_network else "",
     )
 
 
