@@ -39,7 +39,10 @@ What is familiar (the account's *memory*), folded oldest first:
   in at home and is then used daily on its carrier across the region, or on the office
   network, makes those places and that network the account's own, so the new browser signing
   in there is only "Okänd enhet". Where a session that did not teach (a warning no one
-  confirmed, an attacker's) has been teaches nothing.
+  confirmed, an attacker's) has been teaches nothing. A visit makes a place familiar for the
+  ``new_place_days`` window, never a *home* (below): home is where the account signs in. A
+  home line GeoIP placed in the next town for a month must not make that town the account's
+  for a year, to a stranger on the same operator there.
 * The history read is the last ``RISK_HISTORY_DAYS`` (365) of sign-ins. Inside it, the memory
   keeps per place (city, country, spot) the last trusted sign-in *and how many there were*: a
   place with ``home_sign_ins`` trusted sign-ins is *home* and stays familiar for the whole

@@ -93,17 +93,18 @@ class Memory:
         """A trusted session was used from ``visit``'s place at ``at``: the place and its
         network become familiar (not a device or an hour: no one signed in) - inside a country
         the account's trusted sign-ins have come from (a session moving with its cookie proves
-        less than a sign-in: it extends familiarity in a known country, never opens a new one)."""
+        less than a sign-in: it extends familiarity in a known country, never opens a new one,
+        and counts for the window only: a visit never makes a home)."""
         if visit.country_code not in self.countries:
             return
         if visit.country_code:
-            _remember(self.places, (visit.country_code, ""), at, visit.asn)
+            _remember(self.places, (visit.country_code, ""), at, visit.asn, 0)
             if visit.city:
-                _remember(self.places, (visit.country_code, visit.city), at, visit.asn)
+                _remember(self.places, (visit.country_code, visit.city), at, visit.asn, 0)
         spot = None
         if visit.latitude is not None and visit.longitude is not None:
             spot = (visit.latitude, visit.longitude)
-            _remember(self.spots, spot, at, visit.asn)
+            _remember(self.spots, spot, at, visit.asn, 0)
         if visit.asn:
             self._learn_network(visit.asn, visit.country_code, spot)
 

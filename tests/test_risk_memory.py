@@ -59,6 +59,24 @@ def test_home_stays_familiar_beyond_the_90_day_window():
     assert FlagKind.NEW_PLACE in kinds(flags_for(signed_in(timedelta(0), BERLIN), trip, NOW, T))
 
 
+def test_a_place_known_only_from_visits_is_never_a_home():
+    """Trusted sessions used from a town (the home line GeoIP places in the next town, for a
+    month) make it familiar for the window, not a home: home is where sign-ins are."""
+    def sessions_there(*days: int) -> list[SignIn]:
+        return [
+            replace(signed_in(timedelta(days=d + 1)), visits=(visit(timedelta(days=d), SUNDSVALL),))
+            for d in days
+        ]
+
+    stranger = signed_in(timedelta(minutes=1), SUNDSVALL, IPHONE)
+    long_ago = [*sessions_there(150, 140, 130, 120, 110), *routine(days=30)]
+    assert FlagKind.NEW_PLACE in kinds(flags_for(stranger, long_ago, NOW, T))
+    recently = [*sessions_there(20), *routine(days=30)]
+    assert FlagKind.NEW_PLACE not in kinds(flags_for(stranger, recently, NOW, T))
+    signed_in_there = [*long_ago, *(signed_in(timedelta(days=d), SUNDSVALL) for d in (150, 140, 130))]
+    assert FlagKind.NEW_PLACE not in kinds(flags_for(stranger, signed_in_there, NOW, T))
+
+
 def test_places_are_compared_by_distance_not_name():
     solna = {**STOCKHOLM, "city": "Solna", "latitude": 59.36, "longitude": 18.00}
     assert flags_for(signed_in(timedelta(minutes=1), solna), routine(), NOW, T) == []
